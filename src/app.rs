@@ -1,0 +1,152 @@
+//! Start-up shared by the CLI and the TUI: resolve directories, open the store,
+//! import the catalog, sync the curriculum and rescan notes.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+
+use crate::config::Config;
+use crate::plan::{self, Plan, Schedule};
+use crate::store::Store;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub data_dir: Option<PathBuf>,
+    pub curriculum: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub today: Option<NaiveDate>,
+}
+
+pub struct Context {
+    pub store: Store,
+    pub data_dir: PathBuf,
+    pub notes_dir: PathBuf,
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub today: NaiveDate,
+    /// Where the curriculum came from ("built-in" or a directory).
+    pub curriculum_source: String,
+    /// The curriculum directory in use (`None`: built-in).
+    pub curriculum_dir: Option<PathBuf>,
+    pub sync: Option<plan::sync::SyncReport>,
+}
+
+/// `--data-dir`, else `$LABBOOK_HOME`, else the XDG data directory.
+pub fn resolve_data_dir(opt: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(d) = opt {
+        return Ok(d.to_path_buf());
+    }
+    if let Some(h) = std::env::var_os("LABBOOK_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(h));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("labbook"))
+        .context("no XDG data directory (set HOME, LABBOOK_HOME or pass --data-dir)")
+}
+
+/// Where logs go: the XDG state directory, else `<data dir>/logs`.
+pub fn state_dir(data_dir: &Path) -> PathBuf {
+    if std::env::var_os("LABBOOK_HOME").is_some() {
+        return data_dir.join("logs");
+    }
+    dirs::state_dir()
+        .map(|d| d.join("labbook"))
+        .unwrap_or_else(|| data_dir.join("logs"))
+}
+
+fn default_config_path(data_dir: &Path, explicit_data_dir: bool) -> PathBuf {
+    if explicit_data_dir {
+        return data_dir.join("config.toml");
+    }
+    dirs::config_dir()
+        .map(|d| d.join("labbook").join("config.toml"))
+        .unwrap_or_else(|| data_dir.join("config.toml"))
+}
+
+impl Context {
+    pub fn open(opts: &Options) -> anyhow::Result<Context> {
+        let explicit = opts.data_dir.is_some()
+            || std::env::var_os("LABBOOK_HOME").is_some_and(|h| !h.is_empty());
+        let data_dir = resolve_data_dir(opts.data_dir.as_deref())?;
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+        let config_path = opts
+            .config
+            .clone()
+            .unwrap_or_else(|| default_config_path(&data_dir, explicit));
+        let config = Config::load(&config_path)?;
+        let mut store = Store::open(&data_dir.join("labbook.db"))?;
+        let today = opts
+            .today
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        crate::papers::seed_catalog(&mut store.conn, plan::embedded::CATALOG)
+            .context("importing the built-in reading list")?;
+        let curriculum_dir = opts
+            .curriculum
+            .clone()
+            .or_else(|| config.curriculum_dir.clone());
+        let (plan, source) = load_curriculum(curriculum_dir.as_deref())?;
+        let sync = sync_if_changed(&mut store, &plan, &source)?;
+        let notes_dir = data_dir.join("notes");
+        let scan = crate::notes::scan(&store.conn, &notes_dir)?;
+        for e in &scan.errors {
+            tracing::warn!("note not indexed: {e}");
+        }
+        plan::progress::load_schedule(&store.conn, today)?;
+        Ok(Context {
+            store,
+            data_dir,
+            notes_dir,
+            config,
+            config_path,
+            today,
+            curriculum_source: source,
+            curriculum_dir,
+            sync,
+        })
+    }
+
+    pub fn schedule(&self) -> anyhow::Result<Schedule> {
+        plan::progress::load_schedule(&self.store.conn, self.today)
+    }
+
+    pub fn plan(&self) -> anyhow::Result<Plan> {
+        Ok(plan::progress::load_plan(&self.store.conn)?)
+    }
+}
+
+/// The curriculum from a directory, or the built-in one.
+pub fn load_curriculum(dir: Option<&Path>) -> anyhow::Result<(Plan, String)> {
+    match dir {
+        Some(d) => Ok((plan::load_dir(d)?, d.display().to_string())),
+        None => Ok((plan::embedded::plan()?, "built-in".to_string())),
+    }
+}
+
+fn plan_hash(plan: &Plan) -> String {
+    crate::util::content_hash(serde_json::to_string(plan).unwrap_or_default().as_bytes())
+}
+
+/// Sync the plan into the store unless it is the one synced last time.
+pub fn sync_if_changed(
+    store: &mut Store,
+    plan: &Plan,
+    source: &str,
+) -> anyhow::Result<Option<plan::sync::SyncReport>> {
+    let hash = plan_hash(plan);
+    if store.meta_get("curriculum.hash")?.as_deref() == Some(hash.as_str()) {
+        return Ok(None);
+    }
+    let report = plan::sync::sync(&mut store.conn, plan)
+        .context("syncing the curriculum into the database")?;
+    store.meta_set("curriculum.hash", &hash)?;
+    store.meta_set("curriculum.source", source)?;
+    if !report.archived.is_empty() {
+        tracing::info!(
+            "archived {} items removed from the curriculum",
+            report.archived.len()
+        );
+    }
+    Ok(Some(report))
+}

@@ -1,0 +1,41 @@
+//! The config TOML: curriculum directory, editor and key bindings.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// A curriculum directory of the user's own (replaces the built-in one).
+    pub curriculum_dir: Option<PathBuf>,
+    /// Editor command for notes (else $VISUAL, then $EDITOR, else the built-in editor).
+    pub editor: Option<String>,
+    /// Action name → key chords, e.g. `quit = ["q", "ctrl-c"]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Config {
+    /// Read a config file; a missing file is the default config.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(e).with_context(|| format!("reading config {}", path.display())),
+        };
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0);
+            anyhow::anyhow!("{}:{line}: invalid config: {}", path.display(), e.message())
+        })
+    }
+}

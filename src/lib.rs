@@ -1,0 +1,17 @@
+//! labbook: a terminal lab notebook for a 10–12 week research-role preparation plan.
+//!
+//! Domain modules (`store`, `plan`, `papers`, `notes`, `deliverables`) know nothing of
+//! the terminal; `tui` renders their state and `cli` exposes them for scripting.
+
+pub mod app;
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod deliverables;
+pub mod notes;
+pub mod overview;
+pub mod papers;
+pub mod plan;
+pub mod store;
+pub mod tui;
+pub mod util;

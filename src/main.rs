@@ -1,0 +1,40 @@
+use clap::Parser;
+
+use labbook::cli::{self, Cli};
+
+fn init_tracing(
+    data_dir: Option<&std::path::Path>,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let data_dir = labbook::app::resolve_data_dir(data_dir).ok()?;
+    let dir = labbook::app::state_dir(&data_dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "labbook.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LABBOOK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    Some(guard)
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let _guard = init_tracing(cli.data_dir.as_deref());
+    let result = if cli.command.is_none() {
+        labbook::app::Context::open(&cli::options(&cli)).and_then(labbook::tui::run)
+    } else {
+        cli::run(cli)
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("labbook: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

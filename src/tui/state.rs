@@ -1,0 +1,627 @@
+//! TUI state and its update function. `App::handle(Action) -> Vec<Effect>` is pure:
+//! effects (database writes, editors) are carried out by the runner, which then
+//! hands fresh data back with `App::set_data`.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::action::{Action, TextKey};
+use super::editor::Editor;
+use super::keymap::Keymap;
+use crate::deliverables::{DStatus, Deliverable};
+use crate::notes::NoteSummary;
+use crate::overview::{self, Overview};
+use crate::papers::{Paper, Status};
+use crate::plan::{Plan, Schedule};
+
+pub const TABS: [&str; 6] = ["Today", "Plan", "Papers", "Notes", "Runs", "Deliverables"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Today = 0,
+    Plan = 1,
+    Papers = 2,
+    Notes = 3,
+    Runs = 4,
+    Deliverables = 5,
+}
+
+impl Tab {
+    pub fn from_index(i: usize) -> Tab {
+        match i % TABS.len() {
+            0 => Tab::Today,
+            1 => Tab::Plan,
+            2 => Tab::Papers,
+            3 => Tab::Notes,
+            4 => Tab::Runs,
+            _ => Tab::Deliverables,
+        }
+    }
+}
+
+/// Everything the TUI shows, loaded from the store.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub plan: Plan,
+    pub schedule: Schedule,
+    pub done: HashMap<String, String>,
+    pub papers: Vec<Paper>,
+    /// Lower-cased search text per paper (built once per load).
+    pub paper_haystacks: Vec<String>,
+    pub notes: Vec<NoteSummary>,
+    pub deliverables: Vec<Deliverable>,
+    pub today: NaiveDate,
+    pub curriculum_source: String,
+    pub overview: Overview,
+}
+
+/// What [`Data::new`] is built from.
+pub struct DataParts {
+    pub plan: Plan,
+    pub schedule: Schedule,
+    pub done: HashMap<String, String>,
+    pub papers: Vec<Paper>,
+    pub notes: Vec<NoteSummary>,
+    pub deliverables: Vec<Deliverable>,
+    pub today: NaiveDate,
+    pub curriculum_source: String,
+}
+
+impl Data {
+    pub fn new(parts: DataParts) -> Data {
+        let DataParts {
+            plan,
+            schedule,
+            done,
+            papers,
+            notes,
+            deliverables,
+            today,
+            curriculum_source,
+        } = parts;
+        let overview = overview::build(
+            &plan,
+            &schedule,
+            &done,
+            &papers,
+            &deliverables,
+            notes.len(),
+            today,
+        );
+        let paper_haystacks = papers.iter().map(Paper::haystack).collect();
+        Data {
+            plan,
+            schedule,
+            done,
+            papers,
+            paper_haystacks,
+            notes,
+            deliverables,
+            today,
+            curriculum_source,
+            overview,
+        }
+    }
+
+    pub fn load(ctx: &crate::app::Context) -> anyhow::Result<Data> {
+        let conn = &ctx.store.conn;
+        Ok(Data::new(DataParts {
+            plan: crate::plan::progress::load_plan(conn)?,
+            schedule: ctx.schedule()?,
+            done: crate::plan::progress::done_map(conn)?,
+            papers: crate::papers::list(conn)?,
+            notes: crate::notes::list(conn)?,
+            deliverables: crate::deliverables::list(conn)?,
+            today: ctx.today,
+            curriculum_source: ctx.curriculum_source.clone(),
+        }))
+    }
+}
+
+/// A row of the Plan tab.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanRow {
+    Step(usize),
+    Item(usize, usize),
+    Day(usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Help,
+    /// Asking for a new note's title; the note attaches to `attach`.
+    NoteTitle {
+        input: String,
+        attach: Attach,
+    },
+    Editor(Box<Editor>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attach {
+    pub paper: Option<String>,
+    pub item: Option<String>,
+    pub deliverable: Option<String>,
+}
+
+/// Work for the runner: I/O that `handle` must not do itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    SetDone(String, bool),
+    SetPaperStatus(String, Status),
+    SetPaperPriority(String, u8),
+    SetPaperRating(String, Option<u8>),
+    SetDeliverable(String, DStatus),
+    CreateNote {
+        title: String,
+        attach: Attach,
+    },
+    /// Open in $EDITOR (the runner falls back to the built-in editor).
+    EditNote(i64),
+    /// Load a note into the built-in editor.
+    EditNoteInternal(i64),
+    SaveNote(i64, String),
+    SearchNotes(String),
+    Reload,
+}
+
+pub struct App {
+    pub data: Data,
+    pub keymap: Keymap,
+    pub tab: Tab,
+    pub mode: Mode,
+    /// Selected row per tab.
+    pub selected: [usize; 6],
+    pub filters: [String; 6],
+    pub day_view: bool,
+    pub status: Option<String>,
+    /// Note ids matching the Notes filter by full-text search (None: no FTS yet).
+    pub note_hits: Option<Vec<i64>>,
+    /// Body of the note shown in the Notes preview (loaded by the runner).
+    pub preview: Option<(i64, String)>,
+    pub page: usize,
+}
+
+impl App {
+    pub fn new(data: Data, keymap: Keymap) -> App {
+        App {
+            data,
+            keymap,
+            tab: Tab::Today,
+            mode: Mode::Normal,
+            selected: [0; 6],
+            filters: Default::default(),
+            day_view: false,
+            status: None,
+            note_hits: None,
+            preview: None,
+            page: 10,
+        }
+    }
+
+    pub fn set_data(&mut self, data: Data) {
+        self.data = data;
+        self.clamp();
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filters[self.tab as usize]
+    }
+
+    // ---- row models (pure functions of state) ----
+
+    /// Today tab rows: overdue items first, then those due this week
+    /// (id, title, due, done, overdue).
+    pub fn today_rows(&self) -> Vec<(&str, &str, NaiveDate, bool, bool)> {
+        let o = &self.data.overview;
+        let mut rows: Vec<_> = o
+            .overdue
+            .iter()
+            .map(|d| {
+                (
+                    d.id.as_str(),
+                    d.title.as_str(),
+                    d.due,
+                    self.data.done.contains_key(&d.id),
+                    true,
+                )
+            })
+            .collect();
+        for d in &o.due_this_week {
+            if !rows.iter().any(|r| r.0 == d.id) {
+                rows.push((
+                    d.id.as_str(),
+                    d.title.as_str(),
+                    d.due,
+                    self.data.done.contains_key(&d.id),
+                    false,
+                ));
+            }
+        }
+        rows
+    }
+
+    pub fn plan_rows(&self) -> Vec<PlanRow> {
+        let f = self.filters[Tab::Plan as usize].to_lowercase();
+        let words: Vec<&str> = f.split_whitespace().collect();
+        if self.day_view {
+            let days = self.data.schedule.days(&self.data.plan);
+            return (0..days.len()).map(PlanRow::Day).collect();
+        }
+        let mut rows = Vec::new();
+        for (si, s) in self.data.plan.steps.iter().enumerate() {
+            let items: Vec<usize> = s
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| {
+                    words.is_empty() || {
+                        let hay = format!(
+                            "{} {} {} {} {}",
+                            i.id,
+                            i.title,
+                            i.kind.as_str(),
+                            i.group.as_deref().unwrap_or(""),
+                            s.title
+                        )
+                        .to_lowercase();
+                        words.iter().all(|w| hay.contains(w))
+                    }
+                })
+                .map(|(ii, _)| ii)
+                .collect();
+            if items.is_empty() && !words.is_empty() {
+                continue;
+            }
+            rows.push(PlanRow::Step(si));
+            rows.extend(items.into_iter().map(|ii| PlanRow::Item(si, ii)));
+        }
+        rows
+    }
+
+    pub fn paper_rows(&self) -> Vec<usize> {
+        let f = self.filters[Tab::Papers as usize].to_lowercase();
+        let words: Vec<&str> = f.split_whitespace().collect();
+        self.data
+            .paper_haystacks
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| words.iter().all(|w| h.contains(w)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn note_rows(&self) -> Vec<usize> {
+        let f = self.filters[Tab::Notes as usize].to_lowercase();
+        if f.trim().is_empty() {
+            return (0..self.data.notes.len()).collect();
+        }
+        let words: Vec<&str> = f.split_whitespace().collect();
+        self.data
+            .notes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                let t = n.title.to_lowercase();
+                words.iter().all(|w| t.contains(w))
+                    || self.note_hits.as_ref().is_some_and(|h| h.contains(&n.id))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn deliverable_rows(&self) -> Vec<usize> {
+        let f = self.filters[Tab::Deliverables as usize].to_lowercase();
+        self.data
+            .deliverables
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                f.is_empty() || format!("{} {}", d.id, d.title).to_lowercase().contains(&f)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn row_count(&self) -> usize {
+        match self.tab {
+            Tab::Today => self.today_rows().len(),
+            Tab::Plan => self.plan_rows().len(),
+            Tab::Papers => self.paper_rows().len(),
+            Tab::Notes => self.note_rows().len(),
+            Tab::Runs => 0,
+            Tab::Deliverables => self.deliverable_rows().len(),
+        }
+    }
+
+    fn sel(&self) -> usize {
+        self.selected[self.tab as usize]
+    }
+
+    fn clamp(&mut self) {
+        for t in 0..TABS.len() {
+            let tab = self.tab;
+            self.tab = Tab::from_index(t);
+            let n = self.row_count();
+            self.selected[t] = self.selected[t].min(n.saturating_sub(1));
+            self.tab = tab;
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let n = self.row_count();
+        let i = self.tab as usize;
+        if n == 0 {
+            self.selected[i] = 0;
+            return;
+        }
+        let cur = self.selected[i] as isize;
+        self.selected[i] = (cur + delta).clamp(0, n as isize - 1) as usize;
+    }
+
+    // ---- the selection ----
+
+    pub fn selected_item(&self) -> Option<(&crate::plan::Step, &crate::plan::Item)> {
+        match self.tab {
+            Tab::Today => {
+                let rows = self.today_rows();
+                let id = rows.get(self.sel())?.0;
+                self.data.plan.items().find(|(_, i)| i.id == id)
+            }
+            Tab::Plan => match self.plan_rows().get(self.sel())? {
+                PlanRow::Item(s, i) => {
+                    let st = self.data.plan.steps.get(*s)?;
+                    Some((st, st.items.get(*i)?))
+                }
+                _ => None,
+            },
+            Tab::Deliverables => {
+                let d = self
+                    .data
+                    .deliverables
+                    .get(*self.deliverable_rows().get(self.sel())?)?;
+                self.data.plan.items().find(|(_, i)| i.id == d.id)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn selected_paper(&self) -> Option<&Paper> {
+        (self.tab == Tab::Papers)
+            .then(|| {
+                self.paper_rows()
+                    .get(self.sel())
+                    .and_then(|i| self.data.papers.get(*i))
+            })
+            .flatten()
+    }
+
+    pub fn selected_note(&self) -> Option<&NoteSummary> {
+        (self.tab == Tab::Notes)
+            .then(|| {
+                self.note_rows()
+                    .get(self.sel())
+                    .and_then(|i| self.data.notes.get(*i))
+            })
+            .flatten()
+    }
+
+    pub fn selected_deliverable(&self) -> Option<&Deliverable> {
+        (self.tab == Tab::Deliverables)
+            .then(|| {
+                self.deliverable_rows()
+                    .get(self.sel())
+                    .and_then(|i| self.data.deliverables.get(*i))
+            })
+            .flatten()
+    }
+
+    // ---- update ----
+
+    pub fn handle(&mut self, action: Action) -> Vec<Effect> {
+        self.status = None;
+        if self.mode == Mode::Help {
+            if matches!(action, Action::Help | Action::ClearFilter | Action::Quit) {
+                self.mode = Mode::Normal;
+            }
+            return vec![];
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::NextTab => self.tab = Tab::from_index(self.tab as usize + 1),
+            Action::PrevTab => self.tab = Tab::from_index(self.tab as usize + TABS.len() - 1),
+            Action::Tab(i) => self.tab = Tab::from_index(i),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page as isize)),
+            Action::PageDown => self.move_by(self.page as isize),
+            Action::Top => self.selected[self.tab as usize] = 0,
+            Action::Bottom => self.selected[self.tab as usize] = self.row_count().saturating_sub(1),
+            Action::Help => self.mode = Mode::Help,
+            Action::Filter => {
+                if self.tab != Tab::Runs && self.tab != Tab::Today {
+                    self.mode = Mode::Filter;
+                }
+            }
+            Action::ClearFilter => {
+                self.filters[self.tab as usize].clear();
+                self.note_hits = None;
+            }
+            Action::ToggleDayView => {
+                if self.tab == Tab::Plan {
+                    self.day_view = !self.day_view;
+                    self.selected[Tab::Plan as usize] = 0;
+                    if self.day_view {
+                        let days = self.data.schedule.days(&self.data.plan);
+                        if let Some(i) = days.iter().position(|d| d.date == self.data.today) {
+                            self.selected[Tab::Plan as usize] = i;
+                        }
+                    }
+                }
+            }
+            Action::ToggleDone => {
+                if let Some((_, item)) = self.selected_item() {
+                    let done = self.data.done.contains_key(&item.id);
+                    return vec![Effect::SetDone(item.id.clone(), !done)];
+                }
+            }
+            Action::CycleStatus => {
+                if let Some(p) = self.selected_paper() {
+                    return vec![Effect::SetPaperStatus(p.key.clone(), p.status.next())];
+                }
+                if let Some(d) = self.selected_deliverable() {
+                    return vec![Effect::SetDeliverable(d.id.clone(), d.status.next())];
+                }
+            }
+            Action::CyclePriority => {
+                if let Some(p) = self.selected_paper() {
+                    return vec![Effect::SetPaperPriority(p.key.clone(), p.priority % 3 + 1)];
+                }
+            }
+            Action::CycleRating => {
+                if let Some(p) = self.selected_paper() {
+                    let next = match p.rating {
+                        None => Some(1),
+                        Some(5) => None,
+                        Some(r) => Some(r + 1),
+                    };
+                    return vec![Effect::SetPaperRating(p.key.clone(), next)];
+                }
+            }
+            Action::NewNote => {
+                let mut attach = Attach::default();
+                if let Some(p) = self.selected_paper() {
+                    attach.paper = Some(p.key.clone());
+                } else if let Some(d) = self.selected_deliverable() {
+                    attach.item = Some(d.id.clone());
+                    attach.deliverable = Some(d.id.clone());
+                } else if let Some((_, i)) = self.selected_item() {
+                    attach.item = Some(i.id.clone());
+                }
+                if self.tab != Tab::Runs {
+                    self.mode = Mode::NoteTitle {
+                        input: String::new(),
+                        attach,
+                    };
+                }
+            }
+            Action::Open => {
+                if let Some(n) = self.selected_note() {
+                    return vec![Effect::EditNote(n.id)];
+                }
+                if self.tab == Tab::Plan || self.tab == Tab::Today {
+                    // Enter on an item opens its first note, if any.
+                    if let Some((_, i)) = self.selected_item() {
+                        if let Some(n) = self
+                            .data
+                            .notes
+                            .iter()
+                            .find(|n| n.item.as_deref() == Some(&i.id))
+                        {
+                            return vec![Effect::EditNote(n.id)];
+                        }
+                        self.status = Some(format!(
+                            "no note on {} yet — press {} to write one",
+                            i.id,
+                            self.keymap.key(Action::NewNote)
+                        ));
+                    }
+                }
+            }
+            Action::EditInternal => {
+                if let Some(n) = self.selected_note() {
+                    return vec![Effect::EditNoteInternal(n.id)];
+                }
+            }
+            Action::Reload => return vec![Effect::Reload],
+        }
+        vec![]
+    }
+
+    /// Text input in the filter, the note-title prompt and the built-in editor.
+    pub fn handle_text(&mut self, key: TextKey) -> Vec<Effect> {
+        match &mut self.mode {
+            Mode::Filter => {
+                let tab = self.tab as usize;
+                match key {
+                    TextKey::Char(c) => self.filters[tab].push(c),
+                    TextKey::Backspace => {
+                        self.filters[tab].pop();
+                    }
+                    TextKey::Enter => self.mode = Mode::Normal,
+                    TextKey::Esc => {
+                        self.filters[tab].clear();
+                        self.note_hits = None;
+                        self.mode = Mode::Normal;
+                    }
+                    _ => {}
+                }
+                self.selected[tab] = 0;
+                if self.tab == Tab::Notes && !self.filters[tab].trim().is_empty() {
+                    return vec![Effect::SearchNotes(self.filters[tab].clone())];
+                }
+            }
+            Mode::NoteTitle { input, attach } => match key {
+                TextKey::Char(c) => input.push(c),
+                TextKey::Backspace => {
+                    input.pop();
+                }
+                TextKey::Esc => self.mode = Mode::Normal,
+                TextKey::Enter => {
+                    let title = input.trim().to_string();
+                    let attach = attach.clone();
+                    self.mode = Mode::Normal;
+                    if title.is_empty() {
+                        self.status = Some("a note needs a title".into());
+                        return vec![];
+                    }
+                    return vec![Effect::CreateNote { title, attach }];
+                }
+                _ => {}
+            },
+            Mode::Editor(ed) => match key {
+                TextKey::Save => {
+                    let effect = Effect::SaveNote(ed.note_id, ed.text());
+                    self.mode = Mode::Normal;
+                    return vec![effect];
+                }
+                TextKey::Esc => {
+                    if ed.dirty && !ed.confirm_discard {
+                        ed.confirm_discard = true;
+                    } else {
+                        self.mode = Mode::Normal;
+                        self.status = Some("edit discarded".into());
+                    }
+                }
+                k => ed.key(k),
+            },
+            Mode::Normal | Mode::Help => {}
+        }
+        vec![]
+    }
+
+    pub fn open_editor(&mut self, note_id: i64, title: String, text: &str) {
+        self.mode = Mode::Editor(Box::new(Editor::new(note_id, title, text)));
+    }
+
+    /// The note whose body the preview needs, if it is not loaded yet.
+    pub fn wants_preview(&self) -> Option<i64> {
+        let n = self.selected_note()?;
+        match &self.preview {
+            Some((id, _)) if *id == n.id => None,
+            _ => Some(n.id),
+        }
+    }
+
+    /// True when keys should go to text input rather than the keymap.
+    pub fn text_mode(&self) -> bool {
+        matches!(
+            self.mode,
+            Mode::Filter | Mode::NoteTitle { .. } | Mode::Editor(_)
+        )
+    }
+}
