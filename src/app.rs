@@ -16,6 +16,8 @@ pub struct Options {
     pub curriculum: Option<PathBuf>,
     pub config: Option<PathBuf>,
     pub today: Option<NaiveDate>,
+    /// Skip the notes rescan at open (the TUI runs it after its first frame).
+    pub defer_notes_scan: bool,
 }
 
 pub struct Context {
@@ -89,9 +91,11 @@ impl Context {
         let (plan, source) = load_curriculum(curriculum_dir.as_deref())?;
         let sync = sync_if_changed(&mut store, &plan, &source)?;
         let notes_dir = data_dir.join("notes");
-        let scan = crate::notes::scan(&store.conn, &notes_dir)?;
-        for e in &scan.errors {
-            tracing::warn!("note not indexed: {e}");
+        if !opts.defer_notes_scan {
+            let scan = crate::notes::scan(&store.conn, &notes_dir)?;
+            for e in &scan.errors {
+                tracing::warn!("note not indexed: {e}");
+            }
         }
         plan::progress::load_schedule(&store.conn, today)?;
         Ok(Context {

@@ -33,7 +33,7 @@ impl Config {
         toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .map(|s| crate::util::line_of(text, s.start))
                 .unwrap_or(0);
             anyhow::anyhow!("{}:{line}: invalid config: {}", path.display(), e.message())
         })

@@ -3,7 +3,7 @@
 //! later).
 
 use anyhow::{anyhow, bail};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::store::now_ts;
@@ -93,38 +93,19 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Deliverable>> {
 }
 
 fn check(conn: &Connection, id: &str) -> anyhow::Result<()> {
-    let kind: Option<String> = conn
-        .query_row(
-            "SELECT kind FROM items WHERE id = ?1 AND archived_at IS NULL",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match kind.as_deref() {
-        Some("deliverable") => Ok(()),
-        Some(k) => bail!("`{id}` is a {k}, not a deliverable"),
-        None => bail!("no deliverable `{id}` (see `labbook deliverable list`)"),
+    match crate::plan::progress::check_active(conn, id) {
+        Ok(kind) if kind == "deliverable" => Ok(()),
+        Ok(kind) => bail!("`{id}` is a {kind}, not a deliverable"),
+        Err(_) => bail!("no deliverable `{id}` (see `labbook deliverable list`)"),
     }
 }
 
 /// Set a deliverable's status; `done` also checks the plan item (and back).
 pub fn set_status(conn: &Connection, id: &str, status: DStatus) -> anyhow::Result<()> {
     check(conn, id)?;
-    let now = now_ts();
     let tx = conn.unchecked_transaction()?;
-    tx.execute(
-        "INSERT INTO deliverables(item_id, status, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT(item_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-        params![id, status.as_str(), now],
-    )?;
-    if status == DStatus::Done {
-        tx.execute(
-            "UPDATE items SET done_at = COALESCE(done_at, ?2) WHERE id = ?1",
-            params![id, now],
-        )?;
-    } else {
-        tx.execute("UPDATE items SET done_at = NULL WHERE id = ?1", [id])?;
-    }
+    crate::plan::progress::write_deliverable_status(&tx, id, status.as_str())?;
+    crate::plan::progress::write_done(&tx, id, status == DStatus::Done)?;
     tx.commit()?;
     Ok(())
 }

@@ -25,7 +25,11 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let _guard = init_tracing(cli.data_dir.as_deref());
     let result = if cli.command.is_none() {
-        labbook::app::Context::open(&cli::options(&cli)).and_then(labbook::tui::run)
+        let opts = labbook::app::Options {
+            defer_notes_scan: true,
+            ..cli::options(&cli)
+        };
+        labbook::app::Context::open(&opts).and_then(labbook::tui::run)
     } else {
         cli::run(cli)
     };

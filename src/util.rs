@@ -30,3 +30,89 @@ pub fn slug(s: &str) -> String {
         out
     }
 }
+
+/// The first `n` characters of `s` (safe on any UTF-8).
+pub fn prefix(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// `s` cut to at most `n` characters, with an ellipsis when cut.
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = prefix(s, n.saturating_sub(1)).to_string();
+        t.push('…');
+        t
+    }
+}
+
+/// 1-based line number of a byte offset (clamped to the text).
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// `done / total`, 0 when there is nothing to do.
+pub fn ratio(done: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        done as f64 / total as f64
+    }
+}
+
+static CITE_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\[((?:\s*[;,]?\s*@[A-Za-z0-9_:.\-]+)+)\s*\]").expect("static regex")
+});
+static CITE_KEY: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"@([A-Za-z0-9_:.\-]+)").expect("static regex"));
+
+/// Citation keys of `[@a]` and `[@a; @b]` groups, in order of first use.
+pub fn cite_keys(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for g in CITE_GROUP.captures_iter(text) {
+        for k in CITE_KEY.captures_iter(&g[1]) {
+            if !keys.iter().any(|x: &String| x == &k[1]) {
+                keys.push(k[1].to_string());
+            }
+        }
+    }
+    keys
+}
+
+/// `text` with its citation groups removed.
+pub fn strip_cites(text: &str) -> String {
+    CITE_GROUP.replace_all(text, "").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cites_keep_every_key_of_a_group() {
+        assert_eq!(
+            cite_keys("see [@a; @b; @c] and [@a] [@d,@e]"),
+            ["a", "b", "c", "d", "e"]
+        );
+        assert_eq!(strip_cites("x [@a; @b] y"), "x  y");
+    }
+
+    #[test]
+    fn text_helpers_are_utf8_safe() {
+        assert_eq!(prefix("naïve", 3), "naï");
+        assert_eq!(truncate("naïveté", 4), "naï…");
+        assert_eq!(truncate("ab", 4), "ab");
+        assert_eq!(line_of("a\nb\nc", 2), 2);
+        assert_eq!(line_of("a", 99), 1);
+        assert_eq!(slug("Über: RoPE & ALiBi!"), "über-rope-alibi");
+    }
+}

@@ -367,6 +367,20 @@ fn deliverables_status_and_evidence() {
         item["done"], true,
         "a done deliverable checks its plan item"
     );
+    // The note file is deleted outside labbook: its evidence goes with it.
+    std::fs::remove_file(d.path().join("notes").join("demo-log.md")).unwrap();
+    let list = json(d.path(), &["deliverable", "list", "--json"]);
+    let demo = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "d.turn-taking-demo")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        demo["evidence"],
+        serde_json::json!([{"kind": "url", "target": "https://example.org/demo"}])
+    );
     lb(d.path())
         .args(["deliverable", "set", "s1.numpy", "--status", "done"])
         .assert()
@@ -427,13 +441,26 @@ fn own_curriculum_replaces_the_built_in_one_and_keeps_progress() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["done"], 1);
     assert_eq!(v["total"], 2);
+    // `sync` reports what the (start-up) sync changed.
+    std::fs::write(
+        cur.join("01-a.md"),
+        "# A {#a weeks=1-6}\n\n## Topics\n- `a.one` One, again\n",
+    )
+    .unwrap();
+    let out = run(&["sync", "--json"]).output().unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["archived"], serde_json::json!(["a.two"]));
+    assert_eq!(r["updated"], serde_json::json!(["a.one"]));
+    let out = run(&["sync", "--json"]).output().unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["unchanged"], 1);
     // A config file can name the directory too.
     std::fs::write(
         d.path().join("config.toml"),
         format!("curriculum_dir = {:?}\n", cur.display().to_string()),
     )
     .unwrap();
-    assert_eq!(json(d.path(), &["status", "--json"])["total"], 2);
+    assert_eq!(json(d.path(), &["status", "--json"])["total"], 1);
     std::fs::write(d.path().join("config.toml"), "curriculum_dir = 3\n").unwrap();
     lb(d.path())
         .arg("status")

@@ -276,6 +276,9 @@ fn malformed_files_name_file_and_line() {
         ("two-steps.md", 6, "second level-1 heading"),
         ("duplicate-section.md", 7, "appears twice"),
         ("numbered.md", 5, "numbered lists"),
+        ("prose-in-section.md", 5, "text outside a list item"),
+        ("stray-attrs.md", 5, "must end the item's first paragraph"),
+        ("heading-class.md", 1, "heading classes"),
     ];
     for (file, line, msg) in cases {
         let e = err_of(file);

@@ -166,6 +166,21 @@ fn import_merges_by_key_doi_and_arxiv_and_reports_duplicates() {
         p.title, "Attention Is All You Need",
         "existing fields are not overwritten"
     );
+    // Same key, different arXiv id: a different paper — reported, nothing merged.
+    assert_eq!(r.conflicts.len(), 1);
+    assert_eq!(r.conflicts[0].key, "kim2021vits");
+    assert!(
+        r.conflicts[0].reason.contains("2101.00001"),
+        "{:?}",
+        r.conflicts
+    );
+    assert_eq!(
+        papers::get(&s.conn, "kim2021vits")
+            .unwrap()
+            .arxiv
+            .as_deref(),
+        Some("2106.06103")
+    );
     assert_eq!(papers::list(&s.conn).unwrap().len(), 61);
 }
 
@@ -223,6 +238,44 @@ fn add_by_arxiv_id_without_network() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("not an arXiv id"), "{e}");
+    // A generated key that is taken gets a suffix; bad keys and titles are refused.
+    let k2 = papers::add(
+        &mut s.conn,
+        &NewPaper {
+            arxiv: Some("2501.09999".into()),
+            title: "A Study of Turn Starts".into(),
+            authors: vec!["Ada Lovelace".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(k2, "lovelace2025studyb");
+    let bad_key = NewPaper {
+        arxiv: Some("2501.00002".into()),
+        title: "T".into(),
+        key: Some("has space".into()),
+        ..Default::default()
+    };
+    assert!(papers::add(&mut s.conn, &bad_key)
+        .unwrap_err()
+        .to_string()
+        .contains("citation key"));
+    let bad_title = NewPaper {
+        arxiv: Some("2501.00003".into()),
+        title: "Unclosed {brace".into(),
+        ..Default::default()
+    };
+    assert!(papers::add(&mut s.conn, &bad_title)
+        .unwrap_err()
+        .to_string()
+        .contains("unbalanced braces"));
+    let no_word = NewPaper {
+        doi: Some("10.1000/xyz".into()),
+        title: "A B C".into(),
+        year: Some("2020".into()),
+        ..Default::default()
+    };
+    assert_eq!(papers::add(&mut s.conn, &no_word).unwrap(), "paper2020");
 }
 
 #[test]
@@ -251,6 +304,29 @@ fn reading_metadata_tags_and_steps() {
     assert!(p.tags.contains(&"must-read".to_string()));
     assert_eq!(p.steps, ["s2", "s8"]);
     assert_eq!(p.notes, "weak supervision");
+    // Tags set in labbook are exported as keywords (file order kept, new tags appended).
+    let exported = papers::entries(&s.conn)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.key == "radford2023whisper")
+        .unwrap();
+    let kw = exported.fields["keywords"].clone();
+    assert!(kw.ends_with(", must-read"), "{kw}");
+    papers::update(
+        &mut s.conn,
+        "radford2023whisper",
+        &PaperUpdate {
+            remove_tags: vec!["must-read".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let exported = papers::entries(&s.conn)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.key == "radford2023whisper")
+        .unwrap();
+    assert!(!exported.fields["keywords"].contains("must-read"));
     assert!(papers::update(
         &mut s.conn,
         "radford2023whisper",

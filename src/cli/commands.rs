@@ -24,6 +24,7 @@ pub fn options(cli: &Cli) -> Options {
         curriculum: cli.curriculum.clone(),
         config: cli.config.clone(),
         today: cli.today,
+        ..Default::default()
     }
 }
 
@@ -36,9 +37,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         papers,
         notes,
         iters,
+        keep,
     }) = cmd
     {
-        return crate::bench::startup(*papers, *notes, *iters);
+        return crate::bench::startup(*papers, *notes, *iters, keep.as_deref());
     }
     let mut ctx = Context::open(&options(&cli))?;
     match cmd {
@@ -74,11 +76,7 @@ fn status(ctx: &Context, json: bool) -> anyhow::Result<()> {
         o.weeks,
         o.today
     ));
-    let ratio = if o.total == 0 {
-        0.0
-    } else {
-        o.done as f64 / o.total as f64
-    };
+    let ratio = crate::util::ratio(o.done, o.total);
     s.push_str(&format!(
         "overall  {} {}/{} items ({:.0}%)\n\n",
         bar(ratio, 30),
@@ -91,7 +89,7 @@ fn status(ctx: &Context, json: bool) -> anyhow::Result<()> {
             "{} {:<3} {:<44} {} → {}  {} {}/{}\n",
             if st.active { "▶" } else { " " },
             st.progress.step,
-            truncate(&st.progress.title, 44),
+            crate::util::truncate(&st.progress.title, 44),
             st.start.format("%b %d"),
             st.end.format("%b %d"),
             bar(st.progress.ratio(), 12),
@@ -126,7 +124,12 @@ fn status(ctx: &Context, json: bool) -> anyhow::Result<()> {
     if !o.to_read.is_empty() {
         s.push_str(&format!("\nTo read for this week ({}):\n", o.to_read.len()));
         for (k, t, st) in &o.to_read {
-            s.push_str(&format!("  {:<28} {:<9} {}\n", k, st, truncate(t, 70)));
+            s.push_str(&format!(
+                "  {:<28} {:<9} {}\n",
+                k,
+                st,
+                crate::util::truncate(t, 70)
+            ));
         }
     }
     s.push_str("\nDeliverables:\n");
@@ -151,16 +154,6 @@ fn status(ctx: &Context, json: bool) -> anyhow::Result<()> {
     ));
     print!("{s}");
     Ok(())
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
 }
 
 fn plan(ctx: &Context, a: &PlanArgs) -> anyhow::Result<()> {
@@ -336,9 +329,15 @@ fn set_done(ctx: &Context, ids: &[String], done: bool) -> anyhow::Result<()> {
 
 fn sync(ctx: &mut Context, json: bool, cli: &Cli) -> anyhow::Result<()> {
     let _ = cli;
-    let (plan, source) = crate::app::load_curriculum(ctx.curriculum_dir.as_deref())?;
-    let report = crate::plan::sync::sync(&mut ctx.store.conn, &plan)?;
-    ctx.store.meta_set("curriculum.source", &source)?;
+    // Opening the context already synced a changed curriculum: report that sync.
+    let source = ctx.curriculum_source.clone();
+    let report = match ctx.sync.take() {
+        Some(r) => r,
+        None => {
+            let (plan, _) = crate::app::load_curriculum(ctx.curriculum_dir.as_deref())?;
+            crate::plan::sync::sync(&mut ctx.store.conn, &plan)?
+        }
+    };
     if json {
         return print_json(&report);
     }
@@ -346,8 +345,14 @@ fn sync(ctx: &mut Context, json: bool, cli: &Cli) -> anyhow::Result<()> {
     for id in &report.archived {
         println!("  archived {id}");
     }
-    for id in &report.added {
-        println!("  added {id}");
+    for (what, ids) in [
+        ("added", &report.added),
+        ("updated", &report.updated),
+        ("restored", &report.restored),
+    ] {
+        for id in ids {
+            println!("  {what} {id}");
+        }
     }
     Ok(())
 }
@@ -383,7 +388,7 @@ fn paper(ctx: &mut Context, cmd: &PaperCmd) -> anyhow::Result<()> {
                     p.priority,
                     p.year.as_deref().unwrap_or(""),
                     p.arxiv.as_deref().unwrap_or("-"),
-                    truncate(&p.title, 80)
+                    crate::util::truncate(&p.title, 80)
                 );
             }
             eprintln!("{} paper(s)", list.len());
@@ -474,11 +479,15 @@ fn paper(ctx: &mut Context, cmd: &PaperCmd) -> anyhow::Result<()> {
                 return print_json(&report);
             }
             println!(
-                "{}: {} added, {} duplicate(s)",
+                "{}: {} added, {} duplicate(s), {} conflict(s)",
                 file.display(),
                 report.added.len(),
-                report.duplicates.len()
+                report.duplicates.len(),
+                report.conflicts.len()
             );
+            for c in &report.conflicts {
+                println!("  conflict: `{}` is already a different paper ({}); rename the key in the file to import it", c.key, c.reason);
+            }
             for d in &report.duplicates {
                 let merged = if d.merged_fields.is_empty() {
                     String::new()
@@ -601,8 +610,8 @@ fn note(ctx: &Context, cmd: &NoteCmd) -> anyhow::Result<()> {
                 println!(
                     "{:>5}  {}  {:<50} {}",
                     n.id,
-                    &n.updated_at[..10.min(n.updated_at.len())],
-                    truncate(&n.title, 50),
+                    crate::util::prefix(&n.updated_at, 10),
+                    crate::util::truncate(&n.title, 50),
                     att
                 );
             }

@@ -267,5 +267,8 @@ pub enum BenchCmd {
         /// Repetitions (medians are reported).
         #[arg(long, default_value_t = 15)]
         iters: usize,
+        /// Build the database in DIR and keep it (default: a temporary directory).
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
     },
 }

@@ -46,9 +46,6 @@ pub struct Parsed {
 
 static WIKI: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[\[([^\[\]]+)\]\]").expect("static regex"));
-static CITE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[@([A-Za-z0-9_:.\-]+)(?:[;,]\s*@([A-Za-z0-9_:.\-]+))*\]").expect("static regex")
-});
 
 /// Parse a note file: optional `---` front matter (`paper:`, `item:`, `run:`,
 /// `title:`), then Markdown. The title is the front matter's, else the first `# `
@@ -94,10 +91,8 @@ pub fn parse(text: &str) -> Parsed {
     for c in WIKI.captures_iter(body) {
         p.links.push(("note".into(), c[1].trim().to_string()));
     }
-    for c in CITE.captures_iter(body) {
-        for k in c.iter().skip(1).flatten() {
-            p.links.push(("paper".into(), k.as_str().to_string()));
-        }
+    for k in crate::util::cite_keys(body) {
+        p.links.push(("paper".into(), k));
     }
     if let Some(k) = &p.paper {
         p.links.push(("paper".into(), k.clone()));
@@ -218,7 +213,15 @@ pub fn scan(conn: &Connection, dir: &Path) -> anyhow::Result<ScanReport> {
         }
     }
     for (_, (id, _, _)) in known {
-        conn.execute("DELETE FROM notes WHERE id = ?1", [id])?;
+        // The file is gone: drop its index entry and any evidence pointing at it, so
+        // a later note that reuses the id is not mistaken for it.
+        let tx = conn.unchecked_transaction()?;
+        tx.execute(
+            "DELETE FROM evidence WHERE kind = 'note' AND target = ?1",
+            [id.to_string()],
+        )?;
+        tx.execute("DELETE FROM notes WHERE id = ?1", [id])?;
+        tx.commit()?;
         report.removed += 1;
     }
     Ok(report)
@@ -402,7 +405,7 @@ mod tests {
 
     #[test]
     fn parses_front_matter_title_and_links() {
-        let p = parse("---\npaper: radford2023whisper\nitem: s2.whisper\n---\n# Whisper notes\n\nSee [[Attention notes]] and [@baevski2020wav2vec; @hsu2021hubert].\n");
+        let p = parse("---\npaper: radford2023whisper\nitem: s2.whisper\n---\n# Whisper notes\n\nSee [[Attention notes]] and [@baevski2020wav2vec; @x2020mid; @hsu2021hubert].\n");
         assert_eq!(p.title.as_deref(), Some("Whisper notes"));
         assert_eq!(p.paper.as_deref(), Some("radford2023whisper"));
         assert_eq!(p.item.as_deref(), Some("s2.whisper"));
@@ -412,6 +415,7 @@ mod tests {
             .links
             .contains(&("paper".into(), "baevski2020wav2vec".into())));
         assert!(p.links.contains(&("paper".into(), "hsu2021hubert".into())));
+        assert!(p.links.contains(&("paper".into(), "x2020mid".into())));
         assert!(p
             .links
             .contains(&("paper".into(), "radford2023whisper".into())));

@@ -43,7 +43,7 @@ const MONTHS: [(&str, &str); 12] = [
 pub fn parse(file: &str, text: &str) -> Result<Vec<BibEntry>, BibError> {
     let raw = RawBibliography::parse(text).map_err(|e| BibError {
         file: file.to_string(),
-        line: text[..e.span.start.min(text.len())].matches('\n').count() + 1,
+        line: crate::util::line_of(text, e.span.start),
         message: e.kind.to_string(),
     })?;
     let mut abbrevs: BTreeMap<String, String> = MONTHS
@@ -127,8 +127,12 @@ pub fn write(entries: &[BibEntry]) -> String {
     out
 }
 
-static TEX_ACCENT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"\\(['`^"~=.uvHc])\s*\{?([A-Za-z])\}?"#).expect("static regex"));
+/// `\'e`, `\'{e}`, `{\"o}` … and the letter accents `\u{a}`, `\v c`, `\c{c}`, `\H{o}`
+/// (which need a brace or a space, so `\url{…}` and `\cite{…}` are not taken for them).
+static TEX_ACCENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\\(?:(['`^"~=.])\s*\{?([A-Za-z])\}?|([uvHc])(?:\s+|\{)([A-Za-z])\}?)"#)
+        .expect("static regex")
+});
 static TEX_CMD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\\[A-Za-z]+\s*").expect("static regex"));
 static ARXIV_NEW: LazyLock<Regex> =
@@ -144,7 +148,13 @@ static ARXIV_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Plain text from a BibTeX value: accents resolved, braces and commands dropped.
 pub fn detex(s: &str) -> String {
-    let s = TEX_ACCENT.replace_all(s, |c: &regex::Captures| accent(&c[1], &c[2]));
+    let s = TEX_ACCENT.replace_all(s, |c: &regex::Captures| match (c.get(1), c.get(2)) {
+        (Some(m), Some(l)) => accent(m.as_str(), l.as_str()),
+        _ => accent(
+            c.get(3).map_or("", |m| m.as_str()),
+            c.get(4).map_or("", |m| m.as_str()),
+        ),
+    });
     let s = s.replace("\\&", "&").replace("--", "–").replace('~', " ");
     let s = TEX_CMD.replace_all(&s, "");
     let s: String = s.chars().filter(|c| *c != '{' && *c != '}').collect();
@@ -171,6 +181,12 @@ fn accent(mark: &str, letter: &str) -> String {
         ("\"", "U", "Ü"),
         ("~", "n", "ñ"),
         ("c", "c", "ç"),
+        ("v", "c", "č"),
+        ("v", "s", "š"),
+        ("v", "z", "ž"),
+        ("v", "r", "ř"),
+        ("u", "a", "ă"),
+        ("H", "o", "ő"),
     ];
     table
         .iter()
@@ -345,6 +361,14 @@ mod tests {
         let e = parse("bad.bib", src).unwrap_err();
         assert_eq!(e.file, "bad.bib");
         assert!(e.line >= 3, "{e}");
+    }
+
+    #[test]
+    fn detex_keeps_commands_that_are_not_accents() {
+        assert_eq!(detex(r"\url{https://github.com/x}"), "https://github.com/x");
+        assert_eq!(detex(r"Dvo{\v{r}}{\'a}k \v c \c{c}a"), "Dvořák č ça");
+        assert_eq!(detex(r#"G{\"o}del and \'{E}cole"#), "Gödel and École");
+        assert_eq!(detex(r"\textit{Fast} Speech"), "Fast Speech");
     }
 
     #[test]

@@ -200,6 +200,34 @@ pub struct Duplicate {
 pub struct ImportReport {
     pub added: Vec<String>,
     pub duplicates: Vec<Duplicate>,
+    /// Entries whose key is taken by a different paper (other DOI or arXiv id):
+    /// nothing was merged; rename the key in the file to import them.
+    pub conflicts: Vec<Conflict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    pub key: String,
+    pub reason: String,
+}
+
+/// A key match whose identifiers disagree is a different paper.
+fn key_conflict(conn: &Connection, id: i64, d: &bib::Derived) -> rusqlite::Result<Option<String>> {
+    let (doi, arxiv): (Option<String>, Option<String>) =
+        conn.query_row("SELECT doi, arxiv FROM papers WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    if let (Some(a), Some(b)) = (&doi, &d.doi) {
+        if a != b {
+            return Ok(Some(format!("stored DOI {a}, imported DOI {b}")));
+        }
+    }
+    if let (Some(a), Some(b)) = (&arxiv, &d.arxiv) {
+        if a != b {
+            return Ok(Some(format!("stored arXiv {a}, imported arXiv {b}")));
+        }
+    }
+    Ok(None)
 }
 
 fn find_match(
@@ -274,6 +302,13 @@ pub fn import(
                     .with_context(|| format!("adding `{}`", e.key))?;
                 report.added.push(e.key.clone());
             }
+            Some((id, _, "key")) if key_conflict(&tx, id, &d)?.is_some() => {
+                let reason = key_conflict(&tx, id, &d)?.unwrap_or_default();
+                report.conflicts.push(Conflict {
+                    key: e.key.clone(),
+                    reason,
+                });
+            }
             Some((id, existing, by)) => {
                 let stored: String =
                     tx.query_row("SELECT fields FROM papers WHERE id = ?1", [id], |r| {
@@ -334,11 +369,41 @@ pub fn entries(conn: &Connection) -> anyhow::Result<Vec<BibEntry>> {
             r.get::<_, String>(2)?,
         ))
     })?;
+    let tags: HashMap<String, Vec<String>> =
+        list(conn)?.into_iter().map(|p| (p.key, p.tags)).collect();
     let mut out = Vec::new();
     for row in rows {
         let (key, entry_type, fields) = row?;
-        let fields = serde_json::from_str(&fields)
+        let mut fields: BTreeMap<String, String> = serde_json::from_str(&fields)
             .with_context(|| format!("stored fields of `{key}` are not valid JSON"))?;
+        // Tags set in labbook are written back as keywords, keeping the file's order.
+        let tags = tags.get(&key).cloned().unwrap_or_default();
+        let orig: Vec<String> = fields
+            .get("keywords")
+            .map(|k| {
+                k.split([',', ';'])
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut kw: Vec<String> = orig
+            .iter()
+            .filter(|t| tags.contains(&t.to_lowercase()))
+            .cloned()
+            .collect();
+        for t in &tags {
+            if !kw.iter().any(|k| k.to_lowercase() == *t) {
+                kw.push(t.clone());
+            }
+        }
+        if kw != orig {
+            if kw.is_empty() {
+                fields.remove("keywords");
+            } else {
+                fields.insert("keywords".into(), kw.join(", "));
+            }
+        }
         out.push(BibEntry {
             key,
             entry_type,
@@ -387,9 +452,35 @@ pub fn add(conn: &mut Connection, p: &NewPaper) -> anyhow::Result<String> {
             .filter(|a| a.chars().take(4).all(|c| c.is_ascii_digit()))
             .map(|a| format!("20{}", &a[..2]))
     });
+    if !braces_balanced(&p.title) {
+        bail!("the title has unbalanced braces: {}", p.title);
+    }
     let key = match &p.key {
-        Some(k) => k.clone(),
-        None => make_key(p, year.as_deref(), arxiv.as_deref()),
+        Some(k) => {
+            if k.is_empty()
+                || !k
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_:.-".contains(c))
+            {
+                bail!("`{k}` is not a usable citation key (letters, digits and _ : . - only)");
+            }
+            k.clone()
+        }
+        None => {
+            let base = make_key(p, year.as_deref(), arxiv.as_deref());
+            let taken = |k: &str| -> rusqlite::Result<bool> {
+                conn.query_row("SELECT count(*) > 0 FROM papers WHERE key = ?1", [k], |r| {
+                    r.get(0)
+                })
+            };
+            let mut key = base.clone();
+            let mut suffix = b'b';
+            while taken(&key)? && suffix <= b'z' {
+                key = format!("{base}{}", suffix as char);
+                suffix += 1;
+            }
+            key
+        }
     };
     let mut fields = BTreeMap::new();
     fields.insert("title".to_string(), p.title.trim().to_string());
@@ -425,6 +516,21 @@ pub fn add(conn: &mut Connection, p: &NewPaper) -> anyhow::Result<String> {
     Ok(key)
 }
 
+fn braces_balanced(s: &str) -> bool {
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0
+}
+
 fn make_key(p: &NewPaper, year: Option<&str>, arxiv: Option<&str>) -> String {
     let surname = p
         .authors
@@ -457,6 +563,7 @@ fn make_key(p: &NewPaper, year: Option<&str>, arxiv: Option<&str>) -> String {
     match (surname, arxiv) {
         (Some(s), _) => format!("{s}{}{word}", year.unwrap_or("")),
         (None, Some(a)) => format!("arxiv{}", a.replace(['.', '/'], "-")),
+        (None, None) if word.is_empty() => format!("paper{}", year.unwrap_or("")),
         (None, None) => format!("{word}{}", year.unwrap_or("")),
     }
 }
@@ -530,7 +637,11 @@ pub fn update(conn: &mut Connection, key: &str, u: &PaperUpdate) -> anyhow::Resu
                 r.get(0)
             })?;
         if !exists {
-            bail!("no plan step `{s}` (steps are s1 … s8)");
+            let steps: Vec<String> = tx
+                .prepare("SELECT id FROM steps WHERE archived_at IS NULL ORDER BY ord")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            bail!("no plan step `{s}` (steps: {})", steps.join(", "));
         }
         tx.execute(
             "INSERT OR IGNORE INTO paper_steps(paper_id, step_id) VALUES (?1, ?2)",
@@ -551,22 +662,13 @@ pub fn update(conn: &mut Connection, key: &str, u: &PaperUpdate) -> anyhow::Resu
 /// papers keep their status and metadata (only missing fields are filled).
 pub fn seed_catalog(conn: &mut Connection, catalog: &str) -> anyhow::Result<Option<ImportReport>> {
     let hash = crate::util::content_hash(catalog.as_bytes());
-    let stored: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'catalog.hash'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let stored = crate::store::meta_get(conn, "catalog.hash")?;
     if stored.as_deref() == Some(hash.as_str()) {
         return Ok(None);
     }
     let entries = bib::parse("papers/catalog.bib", catalog)?;
     let report = import(conn, &entries, "catalog")?;
-    conn.execute(
-        "INSERT INTO meta(key, value) VALUES ('catalog.hash', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [&hash],
-    )?;
+    crate::store::meta_set(conn, "catalog.hash", &hash)?;
     Ok(Some(report))
 }
 

@@ -24,11 +24,8 @@ pub struct ParseError {
 
 static ID_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9.\-]*$").expect("static regex"));
-static CITE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[((?:\s*;?\s*@[A-Za-z0-9_:.\-]+)+)\s*\]").expect("static regex")
-});
-static KEY_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"@([A-Za-z0-9_:.\-]+)").expect("static regex"));
+static STRAY_ATTRS_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{\s*(week|hours|project)\s*=").expect("static regex"));
 static ATTRS_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s*\{([^{}]*=[^{}]*)\}\s*$").expect("static regex"));
 
@@ -146,9 +143,12 @@ fn handle(p: &mut StepParser, event: Event, line: usize) -> Result<(), ParseErro
         Event::Start(Tag::Heading {
             level,
             id,
-            classes: _,
+            classes,
             attrs,
         }) => {
+            if !classes.is_empty() {
+                return Err(p.err(line, format!("heading classes (`.{}`) are not used; only `{{#id weeks=A-B}}` on the step heading", classes[0])));
+            }
             if p.list_depth > 0 {
                 return Err(p.err(line, "heading inside a list item"));
             }
@@ -265,6 +265,9 @@ fn handle(p: &mut StepParser, event: Event, line: usize) -> Result<(), ParseErro
                     "the file must start with the step heading `# Title {#id weeks=A-B}`",
                 ));
             }
+            if p.list_depth == 0 && matches!(p.section, Some(Section::Items(_))) {
+                return Err(p.err(line, "text outside a list item: put prose in an item's detail (indented under it) or under `## Notes`"));
+            }
             if p.list_depth == 0 {
                 if p.section.is_none() {
                     p.in_summary_para = true;
@@ -317,6 +320,11 @@ fn handle(p: &mut StepParser, event: Event, line: usize) -> Result<(), ParseErro
             } else if p.in_summary_para {
                 push_summary(p, " ");
             }
+        }
+        Event::Start(Tag::CodeBlock(_) | Tag::BlockQuote(_) | Tag::HtmlBlock)
+            if p.list_depth == 0 && matches!(p.section, Some(Section::Items(_))) =>
+        {
+            return Err(p.err(line, "a block outside a list item: put it in an item's detail (indented under it) or under `## Notes`"));
         }
         Event::TaskListMarker(_) => {
             return Err(p.err(
@@ -462,16 +470,14 @@ fn finish_item(p: &mut StepParser, it: Pending) -> Result<(), ParseError> {
         }
         title.truncate(whole);
     }
-    let mut refs = Vec::new();
-    for caps in CITE_RE.captures_iter(&format!("{title}\n{}", it.detail)) {
-        for k in KEY_RE.captures_iter(&caps[1]) {
-            let key = k[1].to_string();
-            if !refs.contains(&key) {
-                refs.push(key);
-            }
-        }
+    if STRAY_ATTRS_RE.is_match(&title) {
+        return Err(p.err(
+            it.line,
+            "an attribute block `{…}` must end the item's first paragraph",
+        ));
     }
-    let title = collapse_ws(&CITE_RE.replace_all(&title, ""));
+    let refs = crate::util::cite_keys(&format!("{title}\n{}", it.detail));
+    let title = collapse_ws(&crate::util::strip_cites(&title));
     let title = title
         .trim_end_matches([' ', '—', '-', ':', ','])
         .trim()

@@ -82,8 +82,22 @@ pub fn done_map(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> 
         .collect()
 }
 
-/// Mark an item done (or not done). Deliverables follow: done ↔ status `done`.
+/// Mark an item done (or not done). A deliverable's status follows in the same
+/// transaction: done ↔ `done`, undone → `in-progress`.
 pub fn set_done(conn: &Connection, id: &str, done: bool) -> anyhow::Result<()> {
+    let kind = check_active(conn, id)?;
+    let status = if done { "done" } else { "in-progress" };
+    let tx = conn.unchecked_transaction()?;
+    write_done(&tx, id, done)?;
+    if kind == ItemKind::Deliverable.as_str() {
+        write_deliverable_status(&tx, id, status)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The kind of an active (not archived) item, or a clear error.
+pub fn check_active(conn: &Connection, id: &str) -> anyhow::Result<String> {
     let row: Option<(Option<String>, String)> = conn
         .query_row(
             "SELECT archived_at, kind FROM items WHERE id = ?1",
@@ -91,32 +105,34 @@ pub fn set_done(conn: &Connection, id: &str, done: bool) -> anyhow::Result<()> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let Some((archived, kind)) = row else {
-        bail!("no plan item with id `{id}` (see `labbook plan` for ids)");
-    };
-    if archived.is_some() {
-        bail!(
+    match row {
+        None => bail!("no plan item with id `{id}` (see `labbook plan` for ids)"),
+        Some((Some(_), _)) => bail!(
             "item `{id}` was removed from the curriculum (archived); it can no longer be changed"
-        );
+        ),
+        Some((None, kind)) => Ok(kind),
     }
-    let now = now_ts();
+}
+
+/// Set or clear `done_at` (an earlier completion time is kept).
+pub fn write_done(conn: &Connection, id: &str, done: bool) -> rusqlite::Result<()> {
     if done {
         conn.execute(
             "UPDATE items SET done_at = COALESCE(done_at, ?2) WHERE id = ?1",
-            params![id, now],
+            params![id, now_ts()],
         )?;
     } else {
         conn.execute("UPDATE items SET done_at = NULL WHERE id = ?1", [id])?;
     }
-    if kind == ItemKind::Deliverable.as_str() {
-        let status = if done { "done" } else { "in-progress" };
-        conn.execute(
-            "INSERT INTO deliverables(item_id, status, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(item_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-            params![id, status, now],
-        )
-        .context("updating deliverable status")?;
-    }
+    Ok(())
+}
+
+pub fn write_deliverable_status(conn: &Connection, id: &str, status: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO deliverables(item_id, status, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(item_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+        params![id, status, now_ts()],
+    )?;
     Ok(())
 }
 
@@ -130,11 +146,7 @@ pub struct StepProgress {
 
 impl StepProgress {
     pub fn ratio(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            self.done as f64 / self.total as f64
-        }
+        crate::util::ratio(self.done, self.total)
     }
 }
 
@@ -161,10 +173,7 @@ pub const WEEKS_KEY: &str = "plan.weeks";
 
 /// The stored schedule; on first use the plan starts on `today` and lasts 12 weeks.
 pub fn load_schedule(conn: &Connection, today: NaiveDate) -> anyhow::Result<Schedule> {
-    let get = |k: &str| -> rusqlite::Result<Option<String>> {
-        conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
-            .optional()
-    };
+    let get = |k: &str| crate::store::meta_get(conn, k);
     let start = match get(START_KEY)? {
         Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
             .with_context(|| format!("stored plan start `{s}` is not a date"))?,
@@ -185,19 +194,14 @@ pub fn load_schedule(conn: &Connection, today: NaiveDate) -> anyhow::Result<Sche
             .with_context(|| format!("stored plan length `{w}` is not a number"))?,
         None => 12,
     };
-    Schedule::new(start, weeks).map_err(anyhow::Error::msg)
+    Schedule::new(start, weeks).map_err(|e| {
+        anyhow::anyhow!("stored schedule: {e} (fix it with `labbook schedule --weeks 12`)")
+    })
 }
 
 pub fn save_schedule(conn: &Connection, s: &Schedule) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
-    for (k, v) in [
-        (START_KEY, s.start.format("%Y-%m-%d").to_string()),
-        (WEEKS_KEY, s.weeks.to_string()),
-    ] {
-        tx.execute(
-            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![k, v],
-        )?;
-    }
+    crate::store::meta_set(&tx, START_KEY, &s.start.format("%Y-%m-%d").to_string())?;
+    crate::store::meta_set(&tx, WEEKS_KEY, &s.weeks.to_string())?;
     tx.commit()
 }

@@ -80,8 +80,10 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => return Err(io(e)),
         };
+        let mut version = 0;
         if existing {
             check_header(path)?;
+            version = probe(path, target)?;
         } else if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(io)?;
@@ -95,46 +97,6 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(sql)?;
-        let corrupt = |e: rusqlite::Error| StoreError::Corrupt {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        };
-        // Read-only probes first: nothing is written until the file is known to be ours.
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        if existing {
-            let tables: i64 = conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(corrupt)?;
-            if app_id != APPLICATION_ID && (app_id != 0 || tables > 0) {
-                return Err(StoreError::Foreign {
-                    path: path.to_path_buf(),
-                    app_id,
-                });
-            }
-            if version > latest_version() {
-                return Err(StoreError::Newer {
-                    path: path.to_path_buf(),
-                    found: version,
-                    known: latest_version(),
-                });
-            }
-            if version < target {
-                let check: String = conn
-                    .query_row("PRAGMA quick_check", [], |r| r.get(0))
-                    .map_err(corrupt)?;
-                if check != "ok" {
-                    return Err(StoreError::Corrupt {
-                        path: path.to_path_buf(),
-                        reason: format!("integrity check failed: {check}"),
-                    });
-                }
-            }
-        }
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql)?;
         conn.execute_batch(
@@ -205,19 +167,80 @@ impl Store {
     }
 
     pub fn meta_get(&self, key: &str) -> rusqlite::Result<Option<String>> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
+        meta_get(&self.conn, key)
     }
 
     pub fn meta_set(&self, key: &str, value: &str) -> rusqlite::Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )?;
-        Ok(())
+        meta_set(&self.conn, key, value)
     }
+}
+
+/// Errors that mean "this file is damaged", as opposed to locked or unreadable.
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// Look at an existing file through a read-only connection (so nothing, not even a
+/// WAL checkpoint, is written to a file we refuse) and return its schema version.
+fn probe(path: &Path, target: i64) -> Result<i64, StoreError> {
+    let fail = |e: rusqlite::Error| {
+        if is_corruption(&e) {
+            StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        } else {
+            StoreError::Sqlite {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(fail)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(fail)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(fail)?;
+    let app_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(fail)?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(fail)?;
+    if app_id != APPLICATION_ID && (app_id != 0 || tables > 0) {
+        return Err(StoreError::Foreign {
+            path: path.to_path_buf(),
+            app_id,
+        });
+    }
+    if version > latest_version() {
+        return Err(StoreError::Newer {
+            path: path.to_path_buf(),
+            found: version,
+            known: latest_version(),
+        });
+    }
+    if version < target {
+        // About to migrate: make sure the file is sound first.
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(fail)?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("integrity check failed: {check}"),
+            });
+        }
+    }
+    Ok(version)
 }
 
 fn check_header(path: &Path) -> Result<(), StoreError> {
@@ -237,6 +260,21 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
             reason: "the file does not start with the SQLite header".into(),
         });
     }
+    Ok(())
+}
+
+/// A setting from the `meta` table.
+pub fn meta_get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+}
+
+pub fn meta_set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
     Ok(())
 }
 

@@ -162,6 +162,7 @@ impl Keymap {
     /// Defaults with the config's `[keys]` overrides (action name → keys).
     pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> anyhow::Result<Keymap> {
         let mut map = Self::default_map();
+        let mut claimed: Vec<(String, Vec<Chord>)> = Vec::new();
         for (name, keys) in overrides {
             let slot = map
                 .bindings
@@ -174,10 +175,27 @@ impl Keymap {
                         names.join(", ")
                     )
                 })?;
-            slot.1 = keys
+            let chords: Vec<Chord> = keys
                 .iter()
                 .map(|k| Chord::parse(k).map_err(|e| anyhow!("[keys] {name}: {e}")))
                 .collect::<anyhow::Result<_>>()?;
+            slot.1 = chords.clone();
+            claimed.push((name.clone(), chords));
+        }
+        // A key given to an action in the config is taken away from every other action
+        // (two overrides claiming the same key is an error).
+        for (i, (name, chords)) in claimed.iter().enumerate() {
+            if let Some((other, c)) = claimed[i + 1..]
+                .iter()
+                .find_map(|(o, cs)| cs.iter().find(|c| chords.contains(c)).map(|c| (o, c)))
+            {
+                bail!("[keys] `{}` is given to both {name} and {other}", c.label());
+            }
+            for (a, keys, _) in map.bindings.iter_mut() {
+                if a.name() != *name {
+                    keys.retain(|k| !chords.contains(k));
+                }
+            }
         }
         Ok(map)
     }
@@ -266,6 +284,25 @@ mod tests {
             k.action(&ev(KeyCode::Char('d'), KeyModifiers::NONE)),
             Some(Action::ToggleDone)
         );
+        // Taking `q` for `top` removes it from `quit`.
+        let mut o = BTreeMap::new();
+        o.insert("top".to_string(), vec!["q".to_string()]);
+        let k = Keymap::with_overrides(&o).unwrap();
+        assert_eq!(
+            k.action(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Action::Top)
+        );
+        assert_eq!(
+            k.action(&ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        let mut both = BTreeMap::new();
+        both.insert("top".to_string(), vec!["z".to_string()]);
+        both.insert("bottom".to_string(), vec!["z".to_string()]);
+        assert!(Keymap::with_overrides(&both)
+            .unwrap_err()
+            .to_string()
+            .contains("given to both"));
         let mut bad = BTreeMap::new();
         bad.insert("fly".to_string(), vec!["f".to_string()]);
         assert!(Keymap::with_overrides(&bad)

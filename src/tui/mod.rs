@@ -39,9 +39,19 @@ fn restore_terminal() {
 
 fn setup_terminal() -> anyhow::Result<Term> {
     enable_raw_mode().context("switching the terminal to raw mode (is stdout a terminal?)")?;
-    execute!(std::io::stdout(), EnterAlternateScreen).context("entering the alternate screen")?;
-    Ok(Terminal::new(CrosstermBackend::new(std::io::stdout()))?)
+    let term = execute!(std::io::stdout(), EnterAlternateScreen)
+        .context("entering the alternate screen")
+        .and_then(|_| Ok(Terminal::new(CrosstermBackend::new(std::io::stdout()))?));
+    if term.is_err() {
+        restore_terminal();
+    }
+    term
 }
+
+/// The terminal could not be taken back after an external editor: stop the TUI.
+#[derive(Debug, thiserror::Error)]
+#[error("could not restore the terminal after the editor: {0}")]
+struct TerminalLost(String);
 
 /// Map a key to text input for the filter, prompts and the built-in editor.
 fn text_key(ev: &KeyEvent) -> Option<TextKey> {
@@ -125,6 +135,19 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
     });
     load_preview(app, ctx);
     term.draw(|f| ui::draw(f, app))?;
+    // Notes edited outside labbook are re-indexed after the first frame is up.
+    match crate::notes::scan(&ctx.store.conn, &ctx.notes_dir) {
+        Ok(r) => {
+            for e in &r.errors {
+                tracing::warn!("note not indexed: {e}");
+            }
+            if r.indexed > 0 || r.removed > 0 {
+                reload(app, ctx)?;
+                term.draw(|f| ui::draw(f, app))?;
+            }
+        }
+        Err(e) => app.status = Some(format!("error: rescanning notes: {e:#}")),
+    }
     let mut quit = false;
     while !quit {
         let Some(first) = rx.recv().await else { break };
@@ -159,6 +182,10 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
                     break;
                 }
                 if let Err(err) = apply(e, app, ctx, term, &paused) {
+                    if err.is::<TerminalLost>() {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(err);
+                    }
                     tracing::error!("{err:#}");
                     app.status = Some(format!("error: {err:#}"));
                 }
@@ -273,10 +300,12 @@ fn apply(
                 std::thread::sleep(Duration::from_millis(60));
                 restore_terminal();
                 let r = crate::cli::run_editor(&ed, &path);
-                let back = setup_terminal().map(|t| *term = t);
+                match setup_terminal() {
+                    Ok(t) => *term = t,
+                    Err(e) => return Err(TerminalLost(format!("{e:#}")).into()),
+                }
                 paused.store(false, Ordering::Relaxed);
                 term.clear()?;
-                back?;
                 r?;
                 crate::notes::index_file(&ctx.store.conn, &ctx.notes_dir, &n.summary.path)?;
                 reload(app, ctx)?;

@@ -248,9 +248,37 @@ impl App {
     pub fn plan_rows(&self) -> Vec<PlanRow> {
         let f = self.filters[Tab::Plan as usize].to_lowercase();
         let words: Vec<&str> = f.split_whitespace().collect();
+        let matches = |s: &crate::plan::Step, i: &crate::plan::Item| {
+            words.is_empty() || {
+                let hay = format!(
+                    "{} {} {} {} {}",
+                    i.id,
+                    i.title,
+                    i.kind.as_str(),
+                    i.group.as_deref().unwrap_or(""),
+                    s.title
+                )
+                .to_lowercase();
+                words.iter().all(|w| hay.contains(w))
+            }
+        };
         if self.day_view {
+            // Days that hold a matching item (all days without a filter).
             let days = self.data.schedule.days(&self.data.plan);
-            return (0..days.len()).map(PlanRow::Day).collect();
+            return days
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| {
+                    words.is_empty()
+                        || d.items.iter().any(|id| {
+                            self.data
+                                .plan
+                                .items()
+                                .any(|(s, i)| &i.id == id && matches(s, i))
+                        })
+                })
+                .map(|(k, _)| PlanRow::Day(k))
+                .collect();
         }
         let mut rows = Vec::new();
         for (si, s) in self.data.plan.steps.iter().enumerate() {
@@ -258,20 +286,7 @@ impl App {
                 .items
                 .iter()
                 .enumerate()
-                .filter(|(_, i)| {
-                    words.is_empty() || {
-                        let hay = format!(
-                            "{} {} {} {} {}",
-                            i.id,
-                            i.title,
-                            i.kind.as_str(),
-                            i.group.as_deref().unwrap_or(""),
-                            s.title
-                        )
-                        .to_lowercase();
-                        words.iter().all(|w| hay.contains(w))
-                    }
-                })
+                .filter(|(_, i)| matches(s, i))
                 .map(|(ii, _)| ii)
                 .collect();
             if items.is_empty() && !words.is_empty() {
@@ -316,12 +331,15 @@ impl App {
 
     pub fn deliverable_rows(&self) -> Vec<usize> {
         let f = self.filters[Tab::Deliverables as usize].to_lowercase();
+        let words: Vec<&str> = f.split_whitespace().collect();
         self.data
             .deliverables
             .iter()
             .enumerate()
             .filter(|(_, d)| {
-                f.is_empty() || format!("{} {}", d.id, d.title).to_lowercase().contains(&f)
+                let hay =
+                    format!("{} {} {} {}", d.id, d.title, d.step, d.status.as_str()).to_lowercase();
+                words.iter().all(|w| hay.contains(w))
             })
             .map(|(i, _)| i)
             .collect()
@@ -457,8 +475,12 @@ impl App {
                     self.selected[Tab::Plan as usize] = 0;
                     if self.day_view {
                         let days = self.data.schedule.days(&self.data.plan);
-                        if let Some(i) = days.iter().position(|d| d.date == self.data.today) {
-                            self.selected[Tab::Plan as usize] = i;
+                        if let Some(k) = days.iter().position(|d| d.date == self.data.today) {
+                            if let Some(row) =
+                                self.plan_rows().iter().position(|r| *r == PlanRow::Day(k))
+                            {
+                                self.selected[Tab::Plan as usize] = row;
+                            }
                         }
                     }
                 }
@@ -512,6 +534,45 @@ impl App {
             Action::Open => {
                 if let Some(n) = self.selected_note() {
                     return vec![Effect::EditNote(n.id)];
+                }
+                if let Some(p) = self.selected_paper() {
+                    if let Some(n) = self
+                        .data
+                        .notes
+                        .iter()
+                        .find(|n| n.paper.as_deref() == Some(&p.key))
+                    {
+                        return vec![Effect::EditNote(n.id)];
+                    }
+                    self.status = Some(format!(
+                        "no note on {} yet — press {} to write one",
+                        p.key,
+                        self.keymap.key(Action::NewNote)
+                    ));
+                    return vec![];
+                }
+                if let Some(d) = self.selected_deliverable() {
+                    let note = d
+                        .evidence
+                        .iter()
+                        .filter(|e| e.kind == "note")
+                        .find_map(|e| e.target.parse::<i64>().ok())
+                        .or_else(|| {
+                            self.data
+                                .notes
+                                .iter()
+                                .find(|n| n.item.as_deref() == Some(&d.id))
+                                .map(|n| n.id)
+                        });
+                    if let Some(id) = note {
+                        return vec![Effect::EditNote(id)];
+                    }
+                    self.status = Some(format!(
+                        "no evidence note on {} yet — press {} to write one",
+                        d.id,
+                        self.keymap.key(Action::NewNote)
+                    ));
+                    return vec![];
                 }
                 if self.tab == Tab::Plan || self.tab == Tab::Today {
                     // Enter on an item opens its first note, if any.

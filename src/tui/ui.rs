@@ -129,14 +129,6 @@ fn draw_bottom(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-fn pct(done: usize, total: usize) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        done as f64 / total as f64
-    }
-}
-
 fn draw_today(f: &mut Frame, app: &App, area: Rect) {
     let o = &app.data.overview;
     let [head, gauge, rest] = Layout::vertical([
@@ -174,7 +166,7 @@ fn draw_today(f: &mut Frame, app: &App, area: Rect) {
         LineGauge::default()
             .filled_style(THEME.gauge)
             .label(format!(" overall {}/{} ", o.done, o.total))
-            .ratio(pct(o.done, o.total)),
+            .ratio(crate::util::ratio(o.done, o.total)),
         gauge,
     );
     let [left, right] =
@@ -519,7 +511,7 @@ fn item_detail(
     }
     match done {
         Some(at) => meta.push(Span::styled(
-            format!(" · done {}", &at[..10.min(at.len())]),
+            format!(" · done {}", crate::util::prefix(at, 10)),
             THEME.done,
         )),
         None if due < app.data.today => meta.push(Span::styled(" · overdue", THEME.overdue)),
@@ -685,7 +677,7 @@ fn draw_notes(f: &mut Frame, app: &App, area: Rect) {
                 .unwrap_or_default();
             ListItem::new(Line::from(vec![
                 Span::styled(
-                    format!("{} ", &n.updated_at[..10.min(n.updated_at.len())]),
+                    format!("{} ", crate::util::prefix(&n.updated_at, 10)),
                     THEME.dim,
                 ),
                 Span::raw(n.title.clone()),
