@@ -100,10 +100,15 @@ pub fn build(
         .iter()
         .map(|s| s.id.as_str())
         .collect();
-    let to_read = papers
+    // Papers in progress first, then the queue (papers are already in priority order).
+    let mut to_read: Vec<&Paper> = papers
         .iter()
         .filter(|p| matches!(p.status, Status::Queued | Status::Reading))
         .filter(|p| p.steps.iter().any(|s| active.contains(&s.as_str())))
+        .collect();
+    to_read.sort_by_key(|p| p.status != Status::Reading);
+    let to_read = to_read
+        .into_iter()
         .map(|p| {
             (
                 p.key.clone(),

@@ -106,12 +106,8 @@ fn snapshot_every_tab_and_the_help_overlay() {
     a.handle(Action::Tab(2));
     insta::assert_snapshot!("papers", render(&a, 120, 36));
     a.handle(Action::Tab(3));
-    a.preview = Some((
-        a.selected_note().unwrap().id,
-        labbook::notes::get(&ctx.store.conn, a.selected_note().unwrap().id)
-            .unwrap()
-            .body,
-    ));
+    let id = a.selected_note().unwrap().id;
+    a.preview = Some(labbook::notes::get(&ctx.store.conn, id).unwrap());
     insta::assert_snapshot!("notes", render(&a, 120, 36));
     a.handle(Action::Tab(4));
     insta::assert_snapshot!("runs", render(&a, 120, 36));
@@ -119,6 +115,7 @@ fn snapshot_every_tab_and_the_help_overlay() {
     insta::assert_snapshot!("deliverables", render(&a, 120, 36));
     a.handle(Action::Help);
     insta::assert_snapshot!("help", render(&a, 120, 36));
+    insta::assert_snapshot!("help_small", render(&a, 140, 24));
 }
 
 #[test]

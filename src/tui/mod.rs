@@ -207,8 +207,11 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
 fn load_preview(app: &mut App, ctx: &Context) {
     if let Some(id) = app.wants_preview() {
         match crate::notes::get(&ctx.store.conn, id) {
-            Ok(n) => app.preview = Some((id, n.body)),
-            Err(e) => app.preview = Some((id, format!("(cannot load: {e:#})"))),
+            Ok(n) => app.preview = Some(n),
+            Err(e) => {
+                app.preview = None;
+                app.status = Some(format!("error: loading note {id}: {e:#}"));
+            }
         }
     }
 }

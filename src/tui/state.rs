@@ -182,7 +182,7 @@ pub struct App {
     /// Note ids matching the Notes filter by full-text search (None: no FTS yet).
     pub note_hits: Option<Vec<i64>>,
     /// Body of the note shown in the Notes preview (loaded by the runner).
-    pub preview: Option<(i64, String)>,
+    pub preview: Option<crate::notes::Note>,
     pub page: usize,
 }
 
@@ -673,7 +673,7 @@ impl App {
     pub fn wants_preview(&self) -> Option<i64> {
         let n = self.selected_note()?;
         match &self.preview {
-            Some((id, _)) if *id == n.id => None,
+            Some(p) if p.summary.id == n.id => None,
             _ => Some(n.id),
         }
     }

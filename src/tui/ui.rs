@@ -169,12 +169,17 @@ fn draw_today(f: &mut Frame, app: &App, area: Rect) {
             .ratio(crate::util::ratio(o.done, o.total)),
         gauge,
     );
-    let [left, right] =
+    let [left, due_area] =
         Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(rest);
-    // Steps with gauges.
+    // Left: steps with gauges, then reading and deliverables; right: due and overdue.
+    let [steps_area, read_area] = Layout::vertical([
+        Constraint::Length(o.steps.len() as u16 * 2 + 2),
+        Constraint::Min(4),
+    ])
+    .areas(left);
     let block = Block::bordered().title(" Steps ");
-    let inner = block.inner(left);
-    f.render_widget(block, left);
+    let inner = block.inner(steps_area);
+    f.render_widget(block, steps_area);
     let rows = Layout::vertical(
         o.steps
             .iter()
@@ -220,9 +225,6 @@ fn draw_today(f: &mut Frame, app: &App, area: Rect) {
             g,
         );
     }
-    // Due and overdue, then reading and deliverables.
-    let [due_area, read_area] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(9)]).areas(right);
     let rows = app.today_rows();
     let items: Vec<ListItem> = rows
         .iter()
@@ -268,6 +270,12 @@ fn draw_today(f: &mut Frame, app: &App, area: Rect) {
     let mut state =
         ListState::default().with_selected((!rows.is_empty()).then_some(app.selected[0]));
     f.render_stateful_widget(list, due_area, &mut state);
+    let block = Block::bordered().title(" This week: to read · deliverables ");
+    let inner = block.inner(read_area);
+    f.render_widget(block, read_area);
+    let [read_list, deliv_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(5)]).areas(inner);
+    let width = read_list.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     if o.to_read.is_empty() {
         lines.push(Line::styled(
@@ -275,20 +283,26 @@ fn draw_today(f: &mut Frame, app: &App, area: Rect) {
             THEME.dim,
         ));
     }
-    let max_read = read_area.height.saturating_sub(5) as usize;
-    for (k, t, s) in o.to_read.iter().take(max_read) {
+    let max_read = read_list.height as usize;
+    let shown = if o.to_read.len() > max_read {
+        max_read.saturating_sub(1)
+    } else {
+        max_read
+    };
+    for (k, t, s) in o.to_read.iter().take(shown) {
+        let text = crate::util::truncate(&format!("{t}  {k}"), width.saturating_sub(9));
         lines.push(Line::from(vec![
             Span::styled(format!("{s:<8} "), THEME.due),
-            Span::styled(format!("{k:<24} "), THEME.dim),
-            Span::raw(t.clone()),
+            Span::raw(text),
         ]));
     }
-    if o.to_read.len() > max_read {
+    if o.to_read.len() > shown {
         lines.push(Line::styled(
-            format!("… {} more on the Papers tab", o.to_read.len() - max_read),
+            format!("… {} more on the Papers tab", o.to_read.len() - shown),
             THEME.dim,
         ));
     }
+    f.render_widget(Paragraph::new(lines), read_list);
     let dline: Vec<Span> = o
         .deliverables
         .iter()
@@ -304,20 +318,19 @@ fn draw_today(f: &mut Frame, app: &App, area: Rect) {
             ]
         })
         .collect();
-    lines.push(Line::from(dline));
     let counts: Vec<String> = o
         .papers_by_status
         .iter()
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
-    lines.push(Line::styled(
-        format!("papers: {} · notes: {}", counts.join(", "), o.notes),
-        THEME.dim,
-    ));
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" To read this week · deliverables ")),
-        read_area,
-    );
+    let deliv = Text::from(vec![
+        Line::from(dline),
+        Line::styled(
+            format!("papers: {} · notes: {}", counts.join(", "), o.notes),
+            THEME.dim,
+        ),
+    ]);
+    f.render_widget(Paragraph::new(deliv).wrap(Wrap { trim: true }), deliv_area);
 }
 
 fn capitalise(s: &str) -> String {
@@ -711,13 +724,23 @@ fn draw_notes(f: &mut Frame, app: &App, area: Rect) {
     if let Some(n) = app.selected_note() {
         lines.push(Line::styled(format!("#{} · {}", n.id, n.path), THEME.dim));
         match &app.preview {
-            Some((id, body)) if *id == n.id => lines.extend(body.lines().take(200).map(|l| {
-                if l.starts_with('#') {
-                    Line::styled(l.to_string(), THEME.header)
-                } else {
-                    Line::raw(l.to_string())
+            Some(note) if note.summary.id == n.id => {
+                if !note.links.is_empty() {
+                    let links: Vec<String> =
+                        note.links.iter().map(|(k, t)| format!("{k}:{t}")).collect();
+                    lines.push(Line::styled(
+                        format!("links: {}", links.join("  ")),
+                        THEME.accent,
+                    ));
                 }
-            })),
+                lines.extend(note.body.lines().take(200).map(|l| {
+                    if l.starts_with('#') {
+                        Line::styled(l.to_string(), THEME.header)
+                    } else {
+                        Line::raw(l.to_string())
+                    }
+                }))
+            }
             _ => lines.push(Line::styled("…", THEME.dim)),
         }
     }
@@ -844,30 +867,43 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn draw_help(f: &mut Frame, app: &App) {
-    let lines: Vec<Line> = app
-        .keymap
-        .bindings
-        .iter()
-        .map(|(a, _, help)| {
-            Line::from(vec![
-                Span::styled(
-                    format!("{:>22}  ", app.keymap.keys_label(*a)),
-                    THEME.hint_key,
-                ),
-                Span::raw(help.to_string()),
-            ])
-        })
-        .collect();
-    let area = centered(f.area(), 70, lines.len() as u16 + 2);
+    let entry = |(a, _, help): &(Action, Vec<super::keymap::Chord>, &str)| {
+        Line::from(vec![
+            Span::styled(
+                format!("{:>20}  ", app.keymap.keys_label(*a)),
+                THEME.hint_key,
+            ),
+            Span::raw(help.to_string()),
+        ])
+    };
+    let n = app.keymap.bindings.len();
+    let screen = f.area();
+    // One column when it fits, else two side by side.
+    let columns = if (n as u16 + 2) <= screen.height {
+        1
+    } else {
+        2
+    };
+    let rows = n.div_ceil(columns);
+    let area = centered(screen, 64 * columns as u16 + 2, rows as u16 + 2);
     f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(" Keys (? or esc closes; rebind in config [keys]) ")
-                .border_style(THEME.header),
-        ),
-        area,
-    );
+    let block = Block::bordered()
+        .title(" Keys (? or esc closes; rebind in config [keys]) ")
+        .border_style(THEME.header);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let cols = Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
+    for (c, col) in cols.iter().enumerate() {
+        let lines: Vec<Line> = app
+            .keymap
+            .bindings
+            .iter()
+            .skip(c * rows)
+            .take(rows)
+            .map(entry)
+            .collect();
+        f.render_widget(Paragraph::new(lines), *col);
+    }
 }
 
 fn draw_prompt(f: &mut Frame, title: &str, input: &str) {
