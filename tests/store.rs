@@ -23,11 +23,19 @@ fn seed_at(conn: &Connection, v: i64) {
         )
         .unwrap();
     }
+    if v >= 3 {
+        conn.execute_batch(
+            "INSERT INTO runs(uid, name, command, dir, status, created_at) VALUES ('r1', 'demo', 'true', '/tmp/r1', 'completed', 'now');
+             INSERT INTO metric_keys(name) VALUES ('loss');
+             INSERT INTO metrics(run_id, key_id, seq, step, wall, value) VALUES (1, 1, 0, 0, 1.0, 2.5);",
+        )
+        .unwrap();
+    }
 }
 
 #[test]
 fn opens_a_database_created_at_every_earlier_version() {
-    assert!(latest_version() >= 2);
+    assert!(latest_version() >= 3);
     for v in 0..latest_version() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("labbook.db");

@@ -33,6 +33,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(cmd) = cli.command.as_ref() else {
         bail!("no subcommand");
     };
+    // Commands that need no database.
+    match cmd {
+        Command::Supervise { dir } => return crate::runs::launch::supervise(dir),
+        Command::SweepRunner { dir } => {
+            return crate::runs::sweep::run_runner(&super::runs::exe()?, dir)
+        }
+        Command::Exp { name, params } => return crate::exp::run(name, params),
+        _ => {}
+    }
     if let Command::Bench(BenchCmd::Startup {
         papers,
         notes,
@@ -53,7 +62,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Paper(p) => paper(&mut ctx, p),
         Command::Note(n) => note(&ctx, n),
         Command::Deliverable(d) => deliverable(&ctx, d),
-        Command::Bench(_) => Ok(()),
+        Command::Run(r) => super::runs::run(&mut ctx, r),
+        Command::Project(p) => super::runs::project_cmd(&ctx, p),
+        Command::Bench(_)
+        | Command::Supervise { .. }
+        | Command::SweepRunner { .. }
+        | Command::Exp { .. } => Ok(()),
     }
 }
 

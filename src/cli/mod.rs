@@ -1,6 +1,7 @@
 //! Command-line interface (clap). No subcommand opens the TUI.
 
 mod commands;
+pub mod runs;
 
 use std::path::PathBuf;
 
@@ -67,9 +68,25 @@ pub enum Command {
     /// The plan's deliverables: status and evidence.
     #[command(subcommand)]
     Deliverable(DeliverableCmd),
+    /// Experiment runs: start, sweep, follow, compare, cancel.
+    #[command(subcommand)]
+    Run(runs::RunCmd),
+    /// Hands-on projects (built-in and your own).
+    #[command(subcommand)]
+    Project(runs::ProjectCmd),
+    /// Run a built-in Candle experiment in the foreground.
+    Exp {
+        name: String,
+        #[arg(long = "param", value_name = "K=V")]
+        params: Vec<String>,
+    },
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCmd),
+    #[command(name = "__supervise", hide = true)]
+    Supervise { dir: PathBuf },
+    #[command(name = "__sweep", hide = true)]
+    SweepRunner { dir: PathBuf },
 }
 
 #[derive(Debug, Args)]

@@ -128,4 +128,85 @@ CREATE TABLE evidence (
     UNIQUE (item_id, kind, target)
 );
 "#,
+    // v3: experiment runs, their metrics (long format) and ingest offsets.
+    r#"
+CREATE TABLE runs (
+    id           INTEGER PRIMARY KEY,
+    uid          TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    project      TEXT,
+    command      TEXT NOT NULL,
+    params       TEXT NOT NULL DEFAULT '{}',
+    dir          TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'queued'
+                 CHECK (status IN ('queued', 'running', 'completed', 'failed', 'killed', 'lost')),
+    reason       TEXT,
+    stalled      INTEGER NOT NULL DEFAULT 0,
+    exit_code    INTEGER,
+    signal       INTEGER,
+    pid          INTEGER,
+    created_at   TEXT NOT NULL,
+    started_at   REAL,
+    ended_at     REAL,
+    last_output  REAL,
+    interval     REAL,
+    sweep        TEXT,
+    seed         INTEGER,
+    git_commit   TEXT,
+    git_dirty    INTEGER,
+    host         TEXT,
+    backend      TEXT NOT NULL DEFAULT 'local',
+    note         TEXT NOT NULL DEFAULT '',
+    records      INTEGER NOT NULL DEFAULT 0,
+    last_step    INTEGER,
+    finished     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_status ON runs(status);
+CREATE INDEX runs_project ON runs(project);
+CREATE TABLE run_tags (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    tag    TEXT NOT NULL,
+    PRIMARY KEY (run_id, tag)
+);
+CREATE TABLE run_info (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
+CREATE TABLE run_offsets (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    stream TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    lines  INTEGER NOT NULL,
+    PRIMARY KEY (run_id, stream)
+);
+CREATE TABLE metric_keys (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+-- Long format, one row per point; `seq` keeps repeated and out-of-order steps apart.
+-- A NULL value is NaN (SQLite stores NaN as NULL); ±Inf are stored as they are.
+CREATE TABLE metrics (
+    run_id INTEGER NOT NULL,
+    key_id INTEGER NOT NULL,
+    seq    INTEGER NOT NULL,
+    step   INTEGER NOT NULL,
+    wall   REAL NOT NULL,
+    value  REAL,
+    PRIMARY KEY (run_id, key_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE metric_summary (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key_id    INTEGER NOT NULL,
+    count     INTEGER NOT NULL,
+    last      REAL,
+    last_step INTEGER,
+    min       REAL,
+    min_step  INTEGER,
+    max       REAL,
+    max_step  INTEGER,
+    PRIMARY KEY (run_id, key_id)
+);
+"#,
 ];
