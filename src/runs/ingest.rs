@@ -107,7 +107,7 @@ pub fn register(conn: &Connection, dir: &Path, meta: &RunMeta) -> rusqlite::Resu
             meta.git.as_ref().map(|g| g.commit.clone()),
             meta.git.as_ref().map(|g| g.dirty),
             meta.host,
-            meta.backend,
+            if meta.backend.is_empty() { "local" } else { meta.backend.as_str() },
         ],
     )?;
     Ok(conn.last_insert_rowid())
