@@ -176,3 +176,80 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+/// `labbook bench ingest`: metric points per second from a finished run's log file
+/// into SQLite (parse + insert + summaries), one thread.
+pub fn ingest(points: usize, per_line: usize, iters: usize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let per_line = per_line.max(1);
+    let lines = points.div_ceil(per_line);
+    let mut results = Vec::new();
+    let mut bytes = 0u64;
+    for it in 0..iters.max(1) {
+        let dir = tempfile_dir()?.join(format!("ingest-{it}"));
+        let root = crate::runs::runs_dir(&dir);
+        let run_dir = root.join("20260101-000000-bench-0000");
+        std::fs::create_dir_all(&run_dir)?;
+        {
+            let f = std::fs::File::create(run_dir.join(crate::runs::STDOUT))?;
+            let mut w = std::io::BufWriter::new(f);
+            for i in 0..lines {
+                write!(w, "{{\"step\": {i}")?;
+                for k in 0..per_line {
+                    write!(w, ", \"metric_{k}\": {}", (i as f64 * 0.001 + k as f64).sin())?;
+                }
+                writeln!(w, "}}")?;
+            }
+        }
+        bytes = std::fs::metadata(run_dir.join(crate::runs::STDOUT))?.len();
+        let meta = crate::runs::RunMeta {
+            id: "20260101-000000-bench-0000".into(),
+            name: "bench".into(),
+            argv: vec!["true".into()],
+            command: "true".into(),
+            backend: "local".into(),
+            ..Default::default()
+        };
+        crate::runs::write_json(&run_dir.join(crate::runs::META), &meta)?;
+        crate::runs::write_json(&run_dir.join(crate::runs::EXIT), &crate::runs::Exit { code: Some(0), at: 1.0, ..Default::default() })?;
+        if it == 0 {
+            let text = std::fs::read_to_string(run_dir.join(crate::runs::STDOUT))?;
+            let t = Instant::now();
+            let mut n = 0usize;
+            for l in text.lines() {
+                if let crate::runs::protocol::Line::Record(r) = crate::runs::protocol::parse_line(l) {
+                    n += r.points.len();
+                }
+            }
+            println!("  parse only: {:.0} points/s", n as f64 / t.elapsed().as_secs_f64());
+        }
+        let mut store = crate::store::Store::open(&dir.join("labbook.db"))?;
+        let mut ing = crate::runs::ingest::Ingester::new(&root);
+        let t = Instant::now();
+        let mut n = 0;
+        loop {
+            let r = ing.cycle(&mut store.conn)?;
+            n += r.points;
+            if !r.backlog {
+                break;
+            }
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let stored: i64 = store.conn.query_row("SELECT count(*) FROM metrics", [], |r| r.get(0))?;
+        anyhow::ensure!(stored as u64 == n && n as usize == lines * per_line, "stored {stored} of {} points", lines * per_line);
+        results.push(n as f64 / secs);
+        drop(store);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    println!(
+        "ingest {} points ({} per line, {:.1} MB of log): median {:.0} points/s, min {:.0}, max {:.0} over {} runs",
+        lines * per_line,
+        per_line,
+        bytes as f64 / 1e6,
+        median(results.clone()),
+        results.iter().cloned().fold(f64::INFINITY, f64::min),
+        results.iter().cloned().fold(0.0, f64::max),
+        results.len()
+    );
+    Ok(())
+}

@@ -275,6 +275,16 @@ pub enum DeliverableCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCmd {
+    /// Metric points per second from a run's log into SQLite (one thread).
+    Ingest {
+        #[arg(long, default_value_t = 2_000_000)]
+        points: usize,
+        /// Metrics per JSON line.
+        #[arg(long, default_value_t = 10)]
+        per_line: usize,
+        #[arg(long, default_value_t = 5)]
+        iters: usize,
+    },
     /// Time to first TUI frame and paper filtering on a large synthetic database.
     Startup {
         #[arg(long, default_value_t = 10_000)]
