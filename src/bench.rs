@@ -196,7 +196,11 @@ pub fn ingest(points: usize, per_line: usize, iters: usize) -> anyhow::Result<()
             for i in 0..lines {
                 write!(w, "{{\"step\": {i}")?;
                 for k in 0..per_line {
-                    write!(w, ", \"metric_{k}\": {}", (i as f64 * 0.001 + k as f64).sin())?;
+                    write!(
+                        w,
+                        ", \"metric_{k}\": {}",
+                        (i as f64 * 0.001 + k as f64).sin()
+                    )?;
                 }
                 writeln!(w, "}}")?;
             }
@@ -211,17 +215,28 @@ pub fn ingest(points: usize, per_line: usize, iters: usize) -> anyhow::Result<()
             ..Default::default()
         };
         crate::runs::write_json(&run_dir.join(crate::runs::META), &meta)?;
-        crate::runs::write_json(&run_dir.join(crate::runs::EXIT), &crate::runs::Exit { code: Some(0), at: 1.0, ..Default::default() })?;
+        crate::runs::write_json(
+            &run_dir.join(crate::runs::EXIT),
+            &crate::runs::Exit {
+                code: Some(0),
+                at: 1.0,
+                ..Default::default()
+            },
+        )?;
         if it == 0 {
             let text = std::fs::read_to_string(run_dir.join(crate::runs::STDOUT))?;
             let t = Instant::now();
             let mut n = 0usize;
             for l in text.lines() {
-                if let crate::runs::protocol::Line::Record(r) = crate::runs::protocol::parse_line(l) {
+                if let crate::runs::protocol::Line::Record(r) = crate::runs::protocol::parse_line(l)
+                {
                     n += r.points.len();
                 }
             }
-            println!("  parse only: {:.0} points/s", n as f64 / t.elapsed().as_secs_f64());
+            println!(
+                "  parse only: {:.0} points/s",
+                n as f64 / t.elapsed().as_secs_f64()
+            );
         }
         let mut store = crate::store::Store::open(&dir.join("labbook.db"))?;
         let mut ing = crate::runs::ingest::Ingester::new(&root);
@@ -235,8 +250,14 @@ pub fn ingest(points: usize, per_line: usize, iters: usize) -> anyhow::Result<()
             }
         }
         let secs = t.elapsed().as_secs_f64();
-        let stored: i64 = store.conn.query_row("SELECT count(*) FROM metrics", [], |r| r.get(0))?;
-        anyhow::ensure!(stored as u64 == n && n as usize == lines * per_line, "stored {stored} of {} points", lines * per_line);
+        let stored: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM metrics", [], |r| r.get(0))?;
+        anyhow::ensure!(
+            stored as u64 == n && n as usize == lines * per_line,
+            "stored {stored} of {} points",
+            lines * per_line
+        );
         results.push(n as f64 / secs);
         drop(store);
         std::fs::remove_dir_all(&dir).ok();

@@ -186,7 +186,13 @@ fn actions_change_state_and_emit_effects() {
     );
     // New note on a paper asks for a title, then creates it attached.
     a.handle(Action::NewNote);
-    assert!(matches!(a.mode, Mode::NoteTitle { .. }));
+    assert!(matches!(
+        a.mode,
+        Mode::Input {
+            purpose: labbook::tui::state::Purpose::NoteTitle(_),
+            ..
+        }
+    ));
     for c in "Thoughts".chars() {
         a.handle_text(TextKey::Char(c));
     }
@@ -364,4 +370,178 @@ fn kill_9_right_after_marking_done_loses_nothing() {
         v["done"], 1,
         "the item marked done just before SIGKILL is stored"
     );
+}
+
+/// Two finished runs written as their supervisor would have, then ingested.
+fn runs_fixture() -> (tempfile::TempDir, Context) {
+    use labbook::runs::{self, Exit, RunMeta, SupervisorRecord};
+    let (d, mut ctx) = fixture();
+    let root = runs::runs_dir(&ctx.data_dir);
+    for (k, (lr, code)) in [("0.001", 0), ("0.003", 1)].iter().enumerate() {
+        let id = format!("20261210-09000{k}-train-lr-{}", lr.replace('.', "-"));
+        let dir = root.join(&id);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut params = std::collections::BTreeMap::new();
+        params.insert(
+            "lr".to_string(),
+            serde_json::json!(lr.parse::<f64>().unwrap()),
+        );
+        params.insert("seed".to_string(), serde_json::json!(1));
+        let meta = RunMeta {
+            id: id.clone(),
+            name: "train".into(),
+            project: None,
+            argv: vec!["python3".into(), "train.py".into()],
+            command: format!("python3 train.py --lr {lr}"),
+            params,
+            backend: "local".into(),
+            created_at: format!("2026-12-10T09:00:0{k}Z"),
+            ..Default::default()
+        };
+        runs::write_json(&dir.join(runs::META), &meta).unwrap();
+        let t0 = 1_796_900_000.0 + k as f64 * 100.0;
+        runs::write_json(
+            &dir.join(runs::SUPERVISOR),
+            &SupervisorRecord {
+                supervisor_pid: 1,
+                pid: 2,
+                pgid: 2,
+                start_ticks: 1,
+                supervisor_ticks: 1,
+                boot_id: "x".into(),
+                started_at: t0,
+            },
+        )
+        .unwrap();
+        let mut out = String::from("\x1b[32mINFO\x1b[0m starting\n");
+        let rate: f64 = lr.parse().unwrap();
+        for step in 0..200 {
+            let loss = 3.0 * (-(step as f64) * rate * 10.0).exp() + 0.1;
+            out.push_str(&format!(
+                "{{\"step\": {step}, \"loss\": {loss}, \"acc\": {}, \"time\": {}}}\n",
+                1.0 - loss / 4.0,
+                t0 + step as f64 * 0.5
+            ));
+        }
+        out.push_str("done\n");
+        std::fs::write(dir.join(runs::STDOUT), out).unwrap();
+        std::fs::write(
+            dir.join(runs::STDERR),
+            if *code == 0 { "" } else { "Traceback: boom\n" },
+        )
+        .unwrap();
+        runs::write_json(
+            &dir.join(runs::EXIT),
+            &Exit {
+                code: Some(*code),
+                at: t0 + 100.0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let mut ing = labbook::runs::ingest::Ingester::new(&root);
+    ing.cycle(&mut ctx.store.conn).unwrap();
+    (d, ctx)
+}
+
+#[test]
+fn snapshot_runs_table_run_view_and_compare() {
+    let (_d, ctx) = runs_fixture();
+    let mut a = app(&ctx);
+    a.size = (140, 40);
+    labbook::tui::refresh_runs_view(&mut a, &ctx).unwrap();
+    a.handle(Action::Tab(4));
+    insta::assert_snapshot!("runs_table", render(&a, 140, 40));
+    // Open the first run: log and charts.
+    let fx = a.handle(Action::Open);
+    assert!(matches!(&fx[..], [Effect::OpenRun(_)]));
+    let id = match &fx[0] {
+        Effect::OpenRun(id) => id.clone(),
+        _ => unreachable!(),
+    };
+    let run = labbook::runs::query::find(&ctx.store.conn, &id).unwrap();
+    a.runs.log = Some(labbook::tui::logbuf::LogTail::open(&run.dir, 1000, 1 << 20));
+    labbook::tui::load_run_series(&mut a, &ctx).unwrap();
+    insta::assert_snapshot!("runs_run_view", render(&a, 140, 40));
+    // Log search jumps to the match; log-y and x = time redraw the charts.
+    a.handle(Action::Filter);
+    for c in "starting".chars() {
+        a.handle_text(TextKey::Char(c));
+    }
+    a.handle_text(TextKey::Enter);
+    assert!(a.runs.scroll.is_some(), "scrolled up to the match");
+    a.handle(Action::ToggleFollow);
+    assert_eq!(a.runs.scroll, None);
+    // Back, mark both, compare.
+    a.handle(Action::ClearFilter);
+    a.handle(Action::Top);
+    a.handle(Action::ToggleDone);
+    a.handle(Action::ToggleDone);
+    let fx = a.handle(Action::Compare);
+    let ids = match &fx[..] {
+        [Effect::LoadCompare(ids)] => ids.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ids.len(), 2);
+    labbook::tui::load_compare(&mut a, &ctx, &ids).unwrap();
+    insta::assert_snapshot!("runs_compare", render(&a, 140, 40));
+    a.handle(Action::ToggleLogY);
+    a.handle(Action::ToggleXAxis);
+    render(&a, 140, 40);
+    // The launch flow: projects, then the form of a runnable project.
+    a.handle(Action::ClearFilter);
+    a.handle(Action::NewRun);
+    insta::assert_snapshot!("runs_projects", render(&a, 140, 40));
+    a.handle(Action::Open);
+    assert!(
+        matches!(a.runs.view, labbook::tui::runs::RunsView::Launch(_)),
+        "{:?}",
+        a.runs.view
+    );
+    insta::assert_snapshot!("runs_launch", render(&a, 140, 40));
+    // Enter on a field edits it; the last row launches.
+    a.handle(Action::Open);
+    assert!(a.text_mode());
+    a.handle_text(TextKey::Esc);
+    let n = match &a.runs.view {
+        labbook::tui::runs::RunsView::Launch(f) => f.fields.len(),
+        _ => unreachable!(),
+    };
+    for _ in 0..n {
+        a.handle(Action::Down);
+    }
+    let fx = a.handle(Action::Open);
+    assert!(matches!(&fx[..], [Effect::Launch { .. }]), "{fx:?}");
+}
+
+#[test]
+fn runs_tab_empty_state_and_confirmed_delete() {
+    let (_d, ctx) = fixture();
+    let mut a = app(&ctx);
+    labbook::tui::refresh_runs_view(&mut a, &ctx).unwrap();
+    a.handle(Action::Tab(4));
+    insta::assert_snapshot!("runs_empty", render(&a, 120, 20));
+    let (_d2, ctx2) = runs_fixture();
+    let mut a = app(&ctx2);
+    labbook::tui::refresh_runs_view(&mut a, &ctx2).unwrap();
+    a.handle(Action::Tab(4));
+    a.handle(Action::DeleteRun);
+    assert!(matches!(a.mode, Mode::Confirm { .. }));
+    assert_eq!(a.handle_text(TextKey::Char('n')), vec![]);
+    a.handle(Action::DeleteRun);
+    let fx = a.handle_text(TextKey::Char('y'));
+    assert!(matches!(&fx[..], [Effect::DeleteRun(_)]));
+    // Tags: words add, -words remove.
+    a.handle(Action::TagRun);
+    for c in "best -old".chars() {
+        a.handle_text(TextKey::Char(c));
+    }
+    match &a.handle_text(TextKey::Enter)[..] {
+        [Effect::TagRun { add, remove, .. }] => {
+            assert_eq!(add, &vec!["best".to_string()]);
+            assert_eq!(remove, &vec!["old".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -42,7 +42,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Exp { name, params } => return crate::exp::run(name, params),
         _ => {}
     }
-    if let Command::Bench(BenchCmd::Ingest { points, per_line, iters }) = cmd {
+    if let Command::Bench(BenchCmd::Ingest {
+        points,
+        per_line,
+        iters,
+    }) = cmd
+    {
         return crate::bench::ingest(*points, *per_line, *iters);
     }
     if let Command::Bench(BenchCmd::Startup {

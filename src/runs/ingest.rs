@@ -128,6 +128,11 @@ impl Ingester {
         }
     }
 
+    /// Runs still followed (not finished).
+    pub fn active(&self) -> usize {
+        self.tracked.len()
+    }
+
     pub fn with_policy(mut self, policy: StallPolicy) -> Ingester {
         self.policy = policy;
         self
@@ -277,15 +282,8 @@ impl Ingester {
             let ended = exit.is_some();
             let mut run_backlog = false;
             for (k, stream) in STREAMS.iter().enumerate() {
-                let (bytes, lines, backlog) = self.tail(
-                    &tx,
-                    &mut t,
-                    k,
-                    stream,
-                    ended,
-                    now,
-                    &mut points,
-                )?;
+                let (bytes, lines, backlog) =
+                    self.tail(&tx, &mut t, k, stream, ended, now, &mut points)?;
                 report.bytes += bytes;
                 report.lines += lines;
                 report.backlog |= backlog;
@@ -369,7 +367,10 @@ impl Ingester {
         let mut rows: Vec<PointRow> = Vec::with_capacity(points.values().map(Vec::len).sum());
         for k in &touched {
             if let Some(v) = points.get(k) {
-                rows.extend(v.iter().map(|&(seq, step, wall, value)| (k.0, k.1, seq, step, wall, value)));
+                rows.extend(
+                    v.iter()
+                        .map(|&(seq, step, wall, value)| (k.0, k.1, seq, step, wall, value)),
+                );
             }
         }
         report.points = rows.len() as u64;
@@ -459,7 +460,12 @@ impl Ingester {
                     let s = self.summary(tx, t.id, key_id)?;
                     let seq = s.count;
                     s.add(step, *v);
-                    points.entry((t.id, key_id)).or_default().push((seq, step, wall, (!v.is_nan()).then_some(*v)));
+                    points.entry((t.id, key_id)).or_default().push((
+                        seq,
+                        step,
+                        wall,
+                        (!v.is_nan()).then_some(*v),
+                    ));
                 }
                 for (key, v) in &r.info {
                     tx.execute(

@@ -272,3 +272,23 @@ pub fn require_metric(conn: &Connection, run: &RunRow, key: &str) -> anyhow::Res
         ))
     }
 }
+
+/// Points of one metric with `seq >= from` (for incremental chart updates).
+pub fn series_from(
+    conn: &Connection,
+    run: i64,
+    key: &str,
+    from: i64,
+) -> rusqlite::Result<Vec<Point>> {
+    let Some(key_id) = conn
+        .query_row("SELECT id FROM metric_keys WHERE name = ?1", [key], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    conn.prepare_cached("SELECT step, wall, value FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND seq >= ?3 ORDER BY seq")?
+        .query_map([run, key_id, from], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<f64>>(2)?.unwrap_or(f64::NAN))))?
+        .collect()
+}

@@ -24,6 +24,21 @@ pub enum Action {
     Help,
     ToggleDayView,
     Reload,
+    // Runs tab
+    NewRun,
+    Compare,
+    CancelRun,
+    DeleteRun,
+    Rerun,
+    TagRun,
+    NextMetric,
+    PrevMetric,
+    ToggleLogY,
+    ToggleXAxis,
+    SmoothMore,
+    SmoothLess,
+    ToggleFollow,
+    ToggleWrap,
 }
 
 impl Action {

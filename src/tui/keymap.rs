@@ -137,6 +137,36 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
     (Action::ClearFilter, &["esc"], "clear filter / close"),
     (Action::ToggleDayView, &["v"], "plan: by step / day by day"),
     (Action::Reload, &["ctrl-r"], "reload from disk"),
+    (
+        Action::NewRun,
+        &["a"],
+        "runs: launch a project (parameter form)",
+    ),
+    (
+        Action::Compare,
+        &["c"],
+        "runs: compare the marked runs (space marks)",
+    ),
+    (
+        Action::CancelRun,
+        &["X"],
+        "runs: cancel (SIGTERM, then SIGKILL)",
+    ),
+    (Action::Rerun, &["R"], "runs: re-run with edited parameters"),
+    (
+        Action::DeleteRun,
+        &["D"],
+        "runs: delete a finished run (asks)",
+    ),
+    (Action::TagRun, &["t"], "runs: add a tag (-tag removes)"),
+    (Action::NextMetric, &["]"], "runs: next metric"),
+    (Action::PrevMetric, &["["], "runs: previous metric"),
+    (Action::ToggleLogY, &["y"], "charts: log-scale y"),
+    (Action::ToggleXAxis, &["T"], "charts: x = step / time"),
+    (Action::SmoothMore, &["+"], "charts: more smoothing"),
+    (Action::SmoothLess, &["-"], "charts: less smoothing"),
+    (Action::ToggleFollow, &["f"], "log: follow the end on / off"),
+    (Action::ToggleWrap, &["w"], "log: wrap long lines on / off"),
 ];
 
 #[derive(Debug, Clone)]

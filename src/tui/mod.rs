@@ -4,6 +4,10 @@
 pub mod action;
 pub mod editor;
 pub mod keymap;
+pub mod logbuf;
+pub mod runs;
+pub mod runs_ui;
+pub mod series;
 pub mod state;
 pub mod theme;
 pub mod ui;
@@ -77,6 +81,12 @@ fn text_key(ev: &KeyEvent) -> Option<TextKey> {
 
 enum Msg {
     Term(Event),
+    /// The ingest worker stored something new.
+    Ingested,
+    /// Time passes while runs are active (durations, stall flags).
+    Tick,
+    /// A cancel finished in the background.
+    Cancelled(String, String),
 }
 
 /// Open the TUI on a started context.
@@ -106,6 +116,7 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
     let paused = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let (p2, s2) = (paused.clone(), stop.clone());
+    let input_tx = tx.clone();
     // The input task: a plain thread, since crossterm's reads block.
     let input = std::thread::spawn(move || {
         while !s2.load(Ordering::Relaxed) {
@@ -116,7 +127,7 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
             match event::poll(Duration::from_millis(50)) {
                 Ok(true) => match event::read() {
                     Ok(ev) => {
-                        if tx.send(Msg::Term(ev)).is_err() {
+                        if input_tx.send(Msg::Term(ev)).is_err() {
                             break;
                         }
                     }
@@ -133,8 +144,17 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
             }
         }
     });
+    if let Ok(size) = term.size() {
+        app.size = (size.width, size.height);
+        app.page = (size.height as usize).saturating_sub(8).max(1);
+    }
     load_preview(app, ctx);
     term.draw(|f| ui::draw(f, app))?;
+    // The ingest worker: its own connection, the only writer of run data.
+    let ingest = spawn_ingest(ctx, tx.clone(), stop.clone());
+    if let Err(e) = refresh_runs_view(app, ctx) {
+        app.status = Some(format!("error: loading runs: {e:#}"));
+    }
     // Notes edited outside labbook are re-indexed after the first frame is up.
     match crate::notes::scan(&ctx.store.conn, &ctx.notes_dir) {
         Ok(r) => {
@@ -156,7 +176,21 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
             pending.push(m);
         }
         let mut dirty = false;
-        for Msg::Term(ev) in pending {
+        let mut refresh_runs = false;
+        for msg in pending {
+            let ev = match msg {
+                Msg::Term(ev) => ev,
+                Msg::Ingested | Msg::Tick => {
+                    refresh_runs = true;
+                    continue;
+                }
+                Msg::Cancelled(id, outcome) => {
+                    app.status = Some(format!("{id}: {outcome}"));
+                    refresh_runs = true;
+                    dirty = true;
+                    continue;
+                }
+            };
             let effects = match ev {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     dirty = true;
@@ -169,8 +203,10 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
                         }
                     }
                 }
-                Event::Resize(_, h) => {
+                Event::Resize(w, h) => {
                     app.page = (h as usize).saturating_sub(8).max(1);
+                    app.size = (w, h);
+                    app.runs.prepare(w as usize);
                     dirty = true;
                     vec![]
                 }
@@ -181,7 +217,7 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
                     quit = true;
                     break;
                 }
-                if let Err(err) = apply(e, app, ctx, term, &paused) {
+                if let Err(err) = apply(e, app, ctx, term, &paused, &tx) {
                     if err.is::<TerminalLost>() {
                         stop.store(true, Ordering::Relaxed);
                         return Err(err);
@@ -194,6 +230,12 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
                 break;
             }
         }
+        if refresh_runs && !quit {
+            if let Err(err) = refresh_runs_view(app, ctx) {
+                app.status = Some(format!("error: {err:#}"));
+            }
+            dirty = true;
+        }
         load_preview(app, ctx);
         if dirty && !quit {
             term.draw(|f| ui::draw(f, app))?;
@@ -201,6 +243,9 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
     }
     stop.store(true, Ordering::Relaxed);
     let _ = input.join();
+    if let Some(h) = ingest {
+        let _ = h.join();
+    }
     Ok(())
 }
 
@@ -216,6 +261,128 @@ fn load_preview(app: &mut App, ctx: &Context) {
     }
 }
 
+/// Reload the runs table and follow the open run or comparison.
+pub fn refresh_runs_view(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
+    let ingesting = app.runs_data.ingesting;
+    app.runs_data = runs::RunsData::load(&ctx.store.conn, &ctx.data_dir)?;
+    app.runs_data.ingesting = ingesting;
+    if let Some(log) = app.runs.log.as_mut() {
+        log.poll();
+    }
+    match app.runs.view.clone() {
+        runs::RunsView::Run(_) => load_run_series(app, ctx)?,
+        runs::RunsView::Compare(ids) => load_compare(app, ctx, &ids)?,
+        _ => {}
+    }
+    let n = app.row_count();
+    let i = state::Tab::Runs as usize;
+    app.selected[i] = app.selected[i].min(n.saturating_sub(1));
+    Ok(())
+}
+
+/// Up to four metrics of the open run, from the chosen one on; only new points are read.
+pub fn load_run_series(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
+    let runs::RunsView::Run(id) = app.runs.view.clone() else {
+        return Ok(());
+    };
+    let Some(r) = app.runs_data.runs.iter().find(|r| r.id == id).cloned() else {
+        return Ok(());
+    };
+    let names = app.run_metrics();
+    let want: Vec<String> = (0..names.len().min(4))
+        .map(|k| names[(app.runs.metric + k) % names.len()].clone())
+        .collect();
+    if app.runs.series.iter().map(|s| &s.0).ne(want.iter()) {
+        app.runs.series = want.iter().map(|k| (k.clone(), Vec::new())).collect();
+    }
+    for (key, pts) in app.runs.series.iter_mut() {
+        let more =
+            crate::runs::query::series_from(&ctx.store.conn, r.rowid, key, pts.len() as i64)?;
+        pts.extend(more);
+    }
+    app.runs.prepare(app.size.0 as usize / 2);
+    Ok(())
+}
+
+pub fn load_compare(app: &mut App, ctx: &Context, ids: &[String]) -> anyhow::Result<()> {
+    let Some(key) = app.chosen_metric() else {
+        return Ok(());
+    };
+    if app
+        .runs
+        .compare
+        .first()
+        .is_none_or(|_| app.runs.compare.len() != ids.len())
+        || app.runs.series.first().is_some_and(|s| s.0 != key)
+    {
+        app.runs.compare = ids.iter().map(|i| (i.clone(), Vec::new())).collect();
+    }
+    // Remember which metric the comparison holds (series[0] doubles as the key).
+    app.runs.series = vec![(key.clone(), Vec::new())];
+    for (id, pts) in app.runs.compare.iter_mut() {
+        if let Some(r) = app.runs_data.runs.iter().find(|r| &r.id == id) {
+            let more =
+                crate::runs::query::series_from(&ctx.store.conn, r.rowid, &key, pts.len() as i64)?;
+            pts.extend(more);
+        }
+    }
+    app.runs.prepare(app.size.0 as usize);
+    Ok(())
+}
+
+/// The ingest worker: takes the ingest lock (if another labbook holds it, this one
+/// only reads), runs ingest cycles on its own connection and tells the UI when
+/// something changed.
+fn spawn_ingest(
+    ctx: &Context,
+    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+    stop: Arc<AtomicBool>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let data_dir = ctx.data_dir.clone();
+    let db = ctx.store.path().to_path_buf();
+    Some(std::thread::spawn(move || {
+        let lock = crate::runs::ingest::try_lock(&data_dir).ok().flatten();
+        let mut store = if lock.is_some() {
+            crate::store::Store::open(&db).ok()
+        } else {
+            None
+        };
+        let mut ing = crate::runs::ingest::Ingester::new(&crate::runs::runs_dir(&data_dir));
+        let mut last_tick = std::time::Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            let mut backlog = false;
+            let mut active = true;
+            if let Some(s) = store.as_mut() {
+                match ing.cycle(&mut s.conn) {
+                    Ok(r) => {
+                        backlog = r.backlog;
+                        active = ing.active() > 0;
+                        if (r.points > 0 || r.lines > 0 || !r.changed.is_empty() || r.new_runs > 0)
+                            && tx.send(Msg::Ingested).is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!("ingest: {e:#}");
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                }
+            }
+            if active && last_tick.elapsed() >= Duration::from_secs(1) {
+                last_tick = std::time::Instant::now();
+                if tx.send(Msg::Tick).is_err() {
+                    return;
+                }
+            }
+            if !backlog {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        drop(lock);
+    }))
+}
+
 fn reload(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
     app.set_data(Data::load(ctx)?);
     app.preview = None;
@@ -229,6 +396,7 @@ fn apply(
     ctx: &mut Context,
     term: &mut Term,
     paused: &AtomicBool,
+    tx: &tokio::sync::mpsc::UnboundedSender<Msg>,
 ) -> anyhow::Result<()> {
     let conn = &ctx.store.conn;
     match e {
@@ -293,7 +461,7 @@ fn apply(
                 crate::deliverables::link(conn, d, "note", &n.id.to_string())?;
             }
             reload(app, ctx)?;
-            apply(Effect::EditNote(n.id), app, ctx, term, paused)?;
+            apply(Effect::EditNote(n.id), app, ctx, term, paused, tx)?;
         }
         Effect::EditNote(id) => match crate::cli::editor_command(&ctx.config) {
             Some(ed) => {
@@ -313,7 +481,7 @@ fn apply(
                 crate::notes::index_file(&ctx.store.conn, &ctx.notes_dir, &n.summary.path)?;
                 reload(app, ctx)?;
             }
-            None => apply(Effect::EditNoteInternal(id), app, ctx, term, paused)?,
+            None => apply(Effect::EditNoteInternal(id), app, ctx, term, paused, tx)?,
         },
         Effect::EditNoteInternal(id) => {
             let n = crate::notes::get(conn, id)?;
@@ -341,6 +509,80 @@ fn apply(
             crate::notes::scan(&ctx.store.conn, &ctx.notes_dir)?;
             reload(app, ctx)?;
             app.status = Some("reloaded".into());
+        }
+        Effect::OpenRun(id) => {
+            let r = crate::runs::query::find(&ctx.store.conn, &id)?;
+            app.runs.log = Some(logbuf::LogTail::open(&r.dir, 20_000, 1 << 20));
+            app.runs.series.clear();
+            load_run_series(app, ctx)?;
+        }
+        Effect::LoadSeries => {
+            app.runs.series.clear();
+            load_run_series(app, ctx)?;
+        }
+        Effect::LoadCompare(ids) => {
+            app.runs.compare.clear();
+            load_compare(app, ctx, &ids)?;
+        }
+        Effect::CancelRun(id) => {
+            let r = crate::runs::query::find(&ctx.store.conn, &id)?;
+            let tx = tx.clone();
+            // The grace period must not freeze the screen: cancel on a thread.
+            std::thread::spawn(move || {
+                let outcome = if !r.dir.join(crate::runs::SUPERVISOR).exists() {
+                    let exit = crate::runs::Exit {
+                        cancelled: true,
+                        at: crate::runs::proc::now(),
+                        ..Default::default()
+                    };
+                    let _ = crate::runs::write_json(
+                        &r.dir.join(crate::runs::CANCEL),
+                        &serde_json::json!({"at": exit.at}),
+                    );
+                    match r.sweep {
+                        Some(_) => "cancelled before it started".to_string(),
+                        None => {
+                            match crate::runs::write_json(&r.dir.join(crate::runs::EXIT), &exit) {
+                                Ok(()) => "cancelled before it started".to_string(),
+                                Err(e) => format!("error: {e:#}"),
+                            }
+                        }
+                    }
+                } else {
+                    match crate::runs::launch::cancel(&r.dir, Duration::from_secs(10)) {
+                        Ok(true) => "did not stop within 10 s: killed (SIGKILL)".to_string(),
+                        Ok(false) => "stopped (SIGTERM)".to_string(),
+                        Err(e) => format!("error: {e:#}"),
+                    }
+                };
+                let _ = tx.send(Msg::Cancelled(r.id, outcome));
+            });
+        }
+        Effect::DeleteRun(id) => {
+            let r = crate::runs::query::find(&ctx.store.conn, &id)?;
+            crate::runs::query::delete(&ctx.store.conn, &r)?;
+            app.runs.marked.remove(&id);
+            if app.runs.view == runs::RunsView::Run(id.clone()) {
+                app.runs.view = runs::RunsView::Table;
+                app.runs.log = None;
+            }
+            app.status = Some(format!("deleted {id}"));
+            refresh_runs_view(app, ctx)?;
+        }
+        Effect::Launch { project, params } => {
+            let p = crate::runs::project::find(&ctx.data_dir, &project)?;
+            let resolved = crate::runs::project::resolve_params(&p.manifest, &params)?;
+            let cwd = std::env::current_dir().context("finding the current directory")?;
+            let spec = crate::runs::project::spec(&p, &resolved, &crate::cli::runs::exe()?, &cwd)?;
+            let (_, meta) = crate::cli::runs::start_spec(ctx, &spec, &[])?;
+            app.status = Some(format!("started {}", meta.id));
+            refresh_runs_view(app, ctx)?;
+        }
+        Effect::TagRun { run, add, remove } => {
+            let r = crate::runs::query::find(&ctx.store.conn, &run)?;
+            crate::runs::query::set_tags(&ctx.store.conn, &r, &add, &remove)?;
+            app.status = Some(format!("{run}: tags updated"));
+            refresh_runs_view(app, ctx)?;
         }
     }
     Ok(())

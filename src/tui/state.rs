@@ -132,12 +132,38 @@ pub enum Mode {
     Normal,
     Filter,
     Help,
-    /// Asking for a new note's title; the note attaches to `attach`.
-    NoteTitle {
+    /// A one-line text prompt.
+    Input {
+        purpose: Purpose,
         input: String,
-        attach: Attach,
+    },
+    /// A yes/no question; `y` carries out the effect.
+    Confirm {
+        prompt: String,
+        effect: Effect,
     },
     Editor(Box<Editor>),
+}
+
+/// What a text prompt is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Purpose {
+    NoteTitle(Attach),
+    /// A field of the launch form.
+    Param(usize),
+    Tag(String),
+    LogSearch,
+}
+
+impl Purpose {
+    pub fn title(&self) -> String {
+        match self {
+            Purpose::NoteTitle(_) => "New note — title".into(),
+            Purpose::Param(_) => "Parameter value".into(),
+            Purpose::Tag(_) => "Tag (prefix with - to remove)".into(),
+            Purpose::LogSearch => "Search the log".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -167,6 +193,23 @@ pub enum Effect {
     SaveNote(i64, String),
     SearchNotes(String),
     Reload,
+    /// Open a run's view (log and charts).
+    OpenRun(String),
+    /// Load the chosen metric of the compared runs.
+    LoadCompare(Vec<String>),
+    /// Reload the open run's series (metric or axis changed).
+    LoadSeries,
+    CancelRun(String),
+    DeleteRun(String),
+    Launch {
+        project: String,
+        params: Vec<(String, String)>,
+    },
+    TagRun {
+        run: String,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
 }
 
 pub struct App {
@@ -184,6 +227,10 @@ pub struct App {
     /// Body of the note shown in the Notes preview (loaded by the runner).
     pub preview: Option<crate::notes::Note>,
     pub page: usize,
+    pub runs_data: super::runs::RunsData,
+    pub runs: super::runs::RunsUi,
+    /// Terminal size (columns, rows), for chart preparation.
+    pub size: (u16, u16),
 }
 
 impl App {
@@ -200,6 +247,9 @@ impl App {
             note_hits: None,
             preview: None,
             page: 10,
+            runs_data: super::runs::RunsData::default(),
+            runs: super::runs::RunsUi::default(),
+            size: (120, 36),
         }
     }
 
@@ -351,7 +401,12 @@ impl App {
             Tab::Plan => self.plan_rows().len(),
             Tab::Papers => self.paper_rows().len(),
             Tab::Notes => self.note_rows().len(),
-            Tab::Runs => 0,
+            Tab::Runs => match &self.runs.view {
+                super::runs::RunsView::Table => self.run_rows().len(),
+                super::runs::RunsView::Projects => self.runs_data.projects.len(),
+                super::runs::RunsView::Launch(f) => f.fields.len() + 1,
+                _ => 0,
+            },
             Tab::Deliverables => self.deliverable_rows().len(),
         }
     }
@@ -448,6 +503,11 @@ impl App {
             }
             return vec![];
         }
+        if self.tab == Tab::Runs {
+            if let Some(fx) = self.handle_runs(action) {
+                return fx;
+            }
+        }
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::NextTab => self.tab = Tab::from_index(self.tab as usize + 1),
@@ -461,7 +521,7 @@ impl App {
             Action::Bottom => self.selected[self.tab as usize] = self.row_count().saturating_sub(1),
             Action::Help => self.mode = Mode::Help,
             Action::Filter => {
-                if self.tab != Tab::Runs && self.tab != Tab::Today {
+                if self.tab != Tab::Today {
                     self.mode = Mode::Filter;
                 }
             }
@@ -525,9 +585,9 @@ impl App {
                     attach.item = Some(i.id.clone());
                 }
                 if self.tab != Tab::Runs {
-                    self.mode = Mode::NoteTitle {
+                    self.mode = Mode::Input {
+                        purpose: Purpose::NoteTitle(attach),
                         input: String::new(),
-                        attach,
                     };
                 }
             }
@@ -599,8 +659,372 @@ impl App {
                 }
             }
             Action::Reload => return vec![Effect::Reload],
+            Action::NewRun
+            | Action::Compare
+            | Action::CancelRun
+            | Action::DeleteRun
+            | Action::Rerun
+            | Action::TagRun
+            | Action::NextMetric
+            | Action::PrevMetric
+            | Action::ToggleLogY
+            | Action::ToggleXAxis
+            | Action::SmoothMore
+            | Action::SmoothLess
+            | Action::ToggleFollow
+            | Action::ToggleWrap => {
+                self.status = Some(format!(
+                    "that key works on the Runs tab ({})",
+                    self.keymap.key(Action::Tab(4))
+                ));
+            }
         }
         vec![]
+    }
+
+    /// Indices into `runs_data.runs` that match the Runs filter.
+    pub fn run_rows(&self) -> Vec<usize> {
+        let f = self.filters[Tab::Runs as usize].to_lowercase();
+        let words: Vec<&str> = f.split_whitespace().collect();
+        self.runs_data
+            .runs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                words.is_empty() || {
+                    let params: Vec<String> =
+                        r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let hay = format!(
+                        "{} {} {} {} {} {}",
+                        r.id,
+                        r.name,
+                        r.project.as_deref().unwrap_or(""),
+                        r.status.as_str(),
+                        params.join(" "),
+                        r.tags.join(" ")
+                    )
+                    .to_lowercase();
+                    words.iter().all(|w| hay.contains(w))
+                }
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn selected_run(&self) -> Option<&crate::runs::query::RunRow> {
+        let rows = self.run_rows();
+        rows.get(self.selected[Tab::Runs as usize])
+            .and_then(|&i| self.runs_data.runs.get(i))
+    }
+
+    /// The run the current Runs view is about (the open one, else the selected row).
+    fn focus_run(&self) -> Option<crate::runs::query::RunRow> {
+        match &self.runs.view {
+            super::runs::RunsView::Run(id) => {
+                self.runs_data.runs.iter().find(|r| &r.id == id).cloned()
+            }
+            _ => self.selected_run().cloned(),
+        }
+    }
+
+    /// Metric names offered by the current Runs view.
+    pub fn run_metrics(&self) -> Vec<String> {
+        match &self.runs.view {
+            super::runs::RunsView::Run(id) => self
+                .runs_data
+                .runs
+                .iter()
+                .find(|r| &r.id == id)
+                .and_then(|r| self.runs_data.summaries.get(&r.rowid))
+                .map(|s| {
+                    let mut names: Vec<String> = s.iter().map(|m| m.key.clone()).collect();
+                    names.sort_by_key(|n| n != "loss");
+                    names
+                })
+                .unwrap_or_default(),
+            _ => self.runs_data.metric_names(),
+        }
+    }
+
+    /// The metric the charts and the table show.
+    pub fn chosen_metric(&self) -> Option<String> {
+        let names = self.run_metrics();
+        if names.is_empty() {
+            None
+        } else {
+            Some(names[self.runs.metric % names.len()].clone())
+        }
+    }
+
+    /// Runs-tab actions; `None` lets the generic handling take the action.
+    fn handle_runs(&mut self, action: Action) -> Option<Vec<Effect>> {
+        use super::runs::{LaunchForm, RunsView};
+        let cycle = |m: usize, n: usize, up: bool| {
+            if n == 0 {
+                0
+            } else if up {
+                (m + 1) % n
+            } else {
+                (m + n - 1) % n
+            }
+        };
+        match (self.runs.view.clone(), action) {
+            (
+                _,
+                Action::ToggleLogY | Action::ToggleXAxis | Action::SmoothMore | Action::SmoothLess,
+            ) => {
+                match action {
+                    Action::ToggleLogY => self.runs.log_y = !self.runs.log_y,
+                    Action::ToggleXAxis => self.runs.x_time = !self.runs.x_time,
+                    Action::SmoothMore => {
+                        self.runs.smoothing = (self.runs.smoothing + 0.1).min(0.95)
+                    }
+                    _ => self.runs.smoothing = (self.runs.smoothing - 0.1).max(0.0),
+                }
+                self.runs.prepare(self.size.0 as usize);
+            }
+            (view, Action::NextMetric | Action::PrevMetric) => {
+                let n = self.run_metrics().len();
+                self.runs.metric = cycle(self.runs.metric, n, action == Action::NextMetric);
+                return Some(match view {
+                    RunsView::Run(_) => vec![Effect::LoadSeries],
+                    RunsView::Compare(ids) => vec![Effect::LoadCompare(ids)],
+                    _ => vec![],
+                });
+            }
+            (RunsView::Table, Action::ToggleDone) => {
+                let id = self.selected_run()?.id.clone();
+                if !self.runs.marked.remove(&id) {
+                    self.runs.marked.insert(id);
+                }
+                let n = self.run_rows().len();
+                let i = Tab::Runs as usize;
+                self.selected[i] = (self.selected[i] + 1).min(n.saturating_sub(1));
+            }
+            (RunsView::Table, Action::Open) => {
+                let id = self.selected_run()?.id.clone();
+                self.runs.view = RunsView::Run(id.clone());
+                self.runs.scroll = None;
+                self.runs.metric = 0;
+                return Some(vec![Effect::OpenRun(id)]);
+            }
+            (RunsView::Table, Action::Compare) => {
+                let ids: Vec<String> = self.runs.marked.iter().cloned().collect();
+                if ids.len() < 2 {
+                    self.status = Some(format!(
+                        "mark two or more runs with {} first",
+                        self.keymap.key(Action::ToggleDone)
+                    ));
+                    return Some(vec![]);
+                }
+                self.runs.view = RunsView::Compare(ids.clone());
+                return Some(vec![Effect::LoadCompare(ids)]);
+            }
+            (RunsView::Table | RunsView::Run(_), Action::NewRun) => {
+                self.runs.view = RunsView::Projects;
+                self.runs.project_sel = 0;
+            }
+            (RunsView::Table | RunsView::Run(_), Action::CancelRun) => {
+                let r = self.focus_run()?;
+                if !r.status.is_active() {
+                    self.status = Some(format!("{} is already {}", r.id, r.status.as_str()));
+                    return Some(vec![]);
+                }
+                self.status = Some(format!("cancelling {} …", r.id));
+                return Some(vec![Effect::CancelRun(r.id)]);
+            }
+            (RunsView::Table | RunsView::Run(_), Action::DeleteRun) => {
+                let r = self.focus_run()?;
+                if r.status.is_active() {
+                    self.status = Some(format!(
+                        "{} is {}: cancel it first",
+                        r.id,
+                        r.status.as_str()
+                    ));
+                    return Some(vec![]);
+                }
+                self.mode = Mode::Confirm {
+                    prompt: format!("Delete run {} and its directory? y/n", r.id),
+                    effect: Effect::DeleteRun(r.id),
+                };
+            }
+            (RunsView::Table | RunsView::Run(_), Action::TagRun) => {
+                let r = self.focus_run()?;
+                self.mode = Mode::Input {
+                    purpose: Purpose::Tag(r.id),
+                    input: String::new(),
+                };
+            }
+            (RunsView::Table | RunsView::Run(_), Action::Rerun) => {
+                let r = self.focus_run()?;
+                let Some(p) = r.project.as_ref().and_then(|p| {
+                    self.runs_data
+                        .projects
+                        .iter()
+                        .find(|x| &x.manifest.name == p)
+                }) else {
+                    self.status = Some(format!(
+                        "{} is a plain command: re-run it with `labbook run rerun {}`",
+                        r.id, r.id
+                    ));
+                    return Some(vec![]);
+                };
+                self.runs.view = RunsView::Launch(LaunchForm::new(p, Some(&r.params)));
+            }
+            (
+                RunsView::Run(_) | RunsView::Compare(_) | RunsView::Projects | RunsView::Launch(_),
+                Action::ClearFilter,
+            ) => {
+                self.runs.view = RunsView::Table;
+                self.runs.log = None;
+                self.runs.series.clear();
+                self.runs.compare.clear();
+            }
+            (
+                RunsView::Run(_),
+                Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom,
+            ) => {
+                let len = self.runs.log.as_ref().map(|l| l.lines.len()).unwrap_or(0);
+                let cur = self.runs.scroll.unwrap_or(0);
+                let page = self.page.max(1);
+                let next = match action {
+                    Action::Up => cur + 1,
+                    Action::Down => cur.saturating_sub(1),
+                    Action::PageUp => cur + page,
+                    Action::PageDown => cur.saturating_sub(page),
+                    Action::Top => len,
+                    _ => 0,
+                };
+                let next = next.min(len.saturating_sub(1));
+                self.runs.scroll = if next == 0 { None } else { Some(next) };
+            }
+            (RunsView::Run(_), Action::ToggleFollow) => {
+                self.runs.scroll = match self.runs.scroll {
+                    None => Some(1),
+                    Some(_) => None,
+                };
+            }
+            (RunsView::Run(_), Action::ToggleWrap) => self.runs.wrap = !self.runs.wrap,
+            (RunsView::Run(_), Action::Filter) => {
+                self.mode = Mode::Input {
+                    purpose: Purpose::LogSearch,
+                    input: self.runs.search.clone(),
+                };
+            }
+            (RunsView::Projects, Action::Up | Action::Down | Action::Top | Action::Bottom) => {
+                let n = self.runs_data.projects.len();
+                self.runs.project_sel = match action {
+                    Action::Up => self.runs.project_sel.saturating_sub(1),
+                    Action::Down => (self.runs.project_sel + 1).min(n.saturating_sub(1)),
+                    Action::Top => 0,
+                    _ => n.saturating_sub(1),
+                };
+            }
+            (RunsView::Projects, Action::Open) => {
+                let order = super::runs::RunsUi::project_order(&self.runs_data);
+                let p = self
+                    .runs_data
+                    .projects
+                    .get(*order.get(self.runs.project_sel)?)?;
+                if let crate::runs::project::Readiness::NotBuilt(why) = p.readiness() {
+                    self.status = Some(format!("{}: {why}", p.manifest.name));
+                    return Some(vec![]);
+                }
+                self.runs.view = RunsView::Launch(LaunchForm::new(p, None));
+            }
+            (RunsView::Launch(mut form), Action::Up | Action::Down) => {
+                let n = form.fields.len() + 1;
+                form.selected = if action == Action::Up {
+                    form.selected.saturating_sub(1)
+                } else {
+                    (form.selected + 1).min(n - 1)
+                };
+                self.runs.view = RunsView::Launch(form);
+            }
+            (RunsView::Launch(form), Action::Open) => {
+                if form.selected < form.fields.len() {
+                    let value = form.fields[form.selected].1.clone();
+                    self.mode = Mode::Input {
+                        purpose: Purpose::Param(form.selected),
+                        input: value,
+                    };
+                } else {
+                    self.runs.view = RunsView::Table;
+                    self.status = Some(format!("launching {} …", form.project));
+                    return Some(vec![Effect::Launch {
+                        project: form.project.clone(),
+                        params: form.params(),
+                    }]);
+                }
+            }
+            (
+                RunsView::Run(_) | RunsView::Compare(_) | RunsView::Projects | RunsView::Launch(_),
+                Action::ToggleDone | Action::NewNote,
+            ) => {}
+            _ => return None,
+        }
+        Some(vec![])
+    }
+
+    /// A finished text prompt.
+    fn submit(&mut self, purpose: Purpose, text: String) -> Vec<Effect> {
+        match purpose {
+            Purpose::NoteTitle(attach) => {
+                if text.is_empty() {
+                    self.status = Some("a note needs a title".into());
+                    return vec![];
+                }
+                vec![Effect::CreateNote {
+                    title: text,
+                    attach,
+                }]
+            }
+            Purpose::Param(i) => {
+                if let super::runs::RunsView::Launch(form) = &mut self.runs.view {
+                    if let Some(f) = form.fields.get_mut(i) {
+                        f.1 = text;
+                    }
+                }
+                vec![]
+            }
+            Purpose::Tag(run) => {
+                let (remove, add): (Vec<String>, Vec<String>) = text
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .partition(|t| t.starts_with('-'));
+                let remove = remove
+                    .into_iter()
+                    .map(|t| t.trim_start_matches('-').to_string())
+                    .collect::<Vec<_>>();
+                if add.is_empty() && remove.is_empty() {
+                    return vec![];
+                }
+                vec![Effect::TagRun { run, add, remove }]
+            }
+            Purpose::LogSearch => {
+                self.runs.search = text.clone();
+                if let Some(log) = &self.runs.log {
+                    let hits = log.search(&text);
+                    match hits.last() {
+                        Some(&last) => {
+                            let from_end = log.lines.len() - 1 - last;
+                            self.runs.scroll = if from_end == 0 { None } else { Some(from_end) };
+                            self.status = Some(format!("{} matching line(s)", hits.len()));
+                        }
+                        None if !text.is_empty() => {
+                            self.status = Some(format!("no line contains `{text}`"))
+                        }
+                        None => {}
+                    }
+                }
+                vec![]
+            }
+        }
     }
 
     /// Text input in the filter, the note-title prompt and the built-in editor.
@@ -626,24 +1050,28 @@ impl App {
                     return vec![Effect::SearchNotes(self.filters[tab].clone())];
                 }
             }
-            Mode::NoteTitle { input, attach } => match key {
+            Mode::Input { purpose, input } => match key {
                 TextKey::Char(c) => input.push(c),
                 TextKey::Backspace => {
                     input.pop();
                 }
                 TextKey::Esc => self.mode = Mode::Normal,
                 TextKey::Enter => {
-                    let title = input.trim().to_string();
-                    let attach = attach.clone();
+                    let text = input.trim().to_string();
+                    let purpose = purpose.clone();
                     self.mode = Mode::Normal;
-                    if title.is_empty() {
-                        self.status = Some("a note needs a title".into());
-                        return vec![];
-                    }
-                    return vec![Effect::CreateNote { title, attach }];
+                    return self.submit(purpose, text);
                 }
                 _ => {}
             },
+            Mode::Confirm { effect, .. } => {
+                let effect = effect.clone();
+                self.mode = Mode::Normal;
+                if key == TextKey::Char('y') || key == TextKey::Char('Y') {
+                    return vec![effect];
+                }
+                self.status = Some("cancelled".into());
+            }
             Mode::Editor(ed) => match key {
                 TextKey::Save => {
                     let effect = Effect::SaveNote(ed.note_id, ed.text());
@@ -682,7 +1110,7 @@ impl App {
     pub fn text_mode(&self) -> bool {
         matches!(
             self.mode,
-            Mode::Filter | Mode::NoteTitle { .. } | Mode::Editor(_)
+            Mode::Filter | Mode::Input { .. } | Mode::Confirm { .. } | Mode::Editor(_)
         )
     }
 }

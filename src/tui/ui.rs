@@ -27,13 +27,14 @@ pub fn draw(f: &mut Frame, app: &App) {
         Tab::Plan => draw_plan(f, app, body),
         Tab::Papers => draw_papers(f, app, body),
         Tab::Notes => draw_notes(f, app, body),
-        Tab::Runs => draw_runs(f, body),
+        Tab::Runs => super::runs_ui::draw(f, app, body),
         Tab::Deliverables => draw_deliverables(f, app, body),
     }
     draw_bottom(f, app, bottom);
     match &app.mode {
         Mode::Help => draw_help(f, app),
-        Mode::NoteTitle { input, .. } => draw_prompt(f, "New note — title", input),
+        Mode::Input { purpose, input } => draw_prompt(f, &purpose.title(), input),
+        Mode::Confirm { prompt, .. } => draw_confirm(f, prompt),
         Mode::Editor(_) => draw_editor(f, app),
         _ => {}
     }
@@ -112,7 +113,29 @@ fn draw_bottom(f: &mut Frame, app: &App, area: Rect) {
                         (Action::NewNote, "new"),
                         (Action::Filter, "search"),
                     ]),
-                    Tab::Runs => {}
+                    Tab::Runs => match &app.runs.view {
+                        super::runs::RunsView::Table => pairs.extend([
+                            (Action::Open, "open"),
+                            (Action::NewRun, "launch"),
+                            (Action::ToggleDone, "mark"),
+                            (Action::Compare, "compare"),
+                            (Action::CancelRun, "cancel"),
+                            (Action::Filter, "filter"),
+                        ]),
+                        super::runs::RunsView::Run(_) => pairs.extend([
+                            (Action::ClearFilter, "back"),
+                            (Action::ToggleFollow, "follow"),
+                            (Action::Filter, "search"),
+                            (Action::NextMetric, "metrics"),
+                            (Action::ToggleLogY, "log y"),
+                            (Action::CancelRun, "cancel"),
+                            (Action::Rerun, "re-run"),
+                        ]),
+                        _ => pairs.extend([
+                            (Action::ClearFilter, "back"),
+                            (Action::NextMetric, "metric"),
+                        ]),
+                    },
                     Tab::Deliverables => pairs.extend([
                         (Action::CycleStatus, "status"),
                         (Action::NewNote, "evidence note"),
@@ -752,23 +775,6 @@ fn draw_notes(f: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-fn draw_runs(f: &mut Frame, area: Rect) {
-    let text = vec![
-        Line::raw(""),
-        Line::styled("No runs.", THEME.header),
-        Line::raw(""),
-        Line::raw("Launching and tracking experiments is not built yet:"),
-        Line::raw("this tab will list runs with their status, live logs and metrics."),
-        Line::styled("Nothing here is placeholder data.", THEME.dim),
-    ];
-    f.render_widget(
-        Paragraph::new(text)
-            .centered()
-            .block(Block::bordered().title(" Runs ")),
-        area,
-    );
-}
-
 fn draw_deliverables(f: &mut Frame, app: &App, area: Rect) {
     let rows_idx = app.deliverable_rows();
     let [table_area, detail] = Layout::vertical([
@@ -904,6 +910,19 @@ fn draw_help(f: &mut Frame, app: &App) {
             .collect();
         f.render_widget(Paragraph::new(lines), *col);
     }
+}
+
+fn draw_confirm(f: &mut Frame, prompt: &str) {
+    let area = centered(f.area(), (prompt.chars().count() as u16 + 4).max(30), 3);
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(Line::styled(prompt.to_string(), THEME.due)).block(
+            Block::bordered()
+                .title(" Confirm ")
+                .border_style(THEME.overdue),
+        ),
+        area,
+    );
 }
 
 fn draw_prompt(f: &mut Frame, title: &str, input: &str) {

@@ -1,0 +1,330 @@
+//! The Runs tab's state: the runs table, a run's view (live log and charts), the
+//! compare view and the launch form. Pure: I/O happens in the runner via effects.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::runs::project::{Project, Readiness};
+use crate::runs::query::{MetricSummary, Point, RunRow};
+
+use super::logbuf::LogTail;
+
+/// What the Runs tab shows, loaded from the index.
+#[derive(Debug, Clone, Default)]
+pub struct RunsData {
+    pub runs: Vec<RunRow>,
+    pub summaries: HashMap<i64, Vec<MetricSummary>>,
+    /// The last values of each run's first charted metric (for sparklines).
+    pub sparks: HashMap<i64, Vec<f64>>,
+    pub projects: Vec<Project>,
+    /// Wall clock at load (durations of running runs).
+    pub now: f64,
+    /// Whether this process ingests (holds the ingest lock).
+    pub ingesting: bool,
+}
+
+impl RunsData {
+    pub fn load(
+        conn: &rusqlite::Connection,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<RunsData> {
+        let runs = crate::runs::query::list(conn)?;
+        let mut summaries: HashMap<i64, Vec<MetricSummary>> = HashMap::new();
+        let mut stmt = conn.prepare(
+            "SELECT s.run_id, k.name, s.count, s.last, s.last_step, s.min, s.min_step, s.max, s.max_step
+             FROM metric_summary s JOIN metric_keys k ON k.id = s.key_id ORDER BY s.run_id, k.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                MetricSummary {
+                    key: r.get(1)?,
+                    count: r.get(2)?,
+                    last: r.get(3)?,
+                    last_step: r.get(4)?,
+                    min: r.get(5)?,
+                    min_step: r.get(6)?,
+                    max: r.get(7)?,
+                    max_step: r.get(8)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (id, s) = row?;
+            summaries.entry(id).or_default().push(s);
+        }
+        let mut sparks = HashMap::new();
+        let mut last = conn.prepare_cached(
+            "SELECT value FROM metrics m JOIN metric_keys k ON k.id = m.key_id
+             WHERE m.run_id = ?1 AND k.name = ?2 ORDER BY m.seq DESC LIMIT 40",
+        )?;
+        for r in runs.iter().take(200) {
+            if let Some(first) = summaries.get(&r.rowid).and_then(|s| pick_metric(s)) {
+                let mut v: Vec<f64> = last
+                    .query_map(rusqlite::params![r.rowid, first], |x| {
+                        Ok(x.get::<_, Option<f64>>(0)?.unwrap_or(f64::NAN))
+                    })?
+                    .collect::<Result<_, _>>()?;
+                v.reverse();
+                sparks.insert(r.rowid, v);
+            }
+        }
+        let projects = crate::runs::project::load_all(data_dir).unwrap_or_default();
+        Ok(RunsData {
+            runs,
+            summaries,
+            sparks,
+            projects,
+            now: crate::runs::proc::now(),
+            ingesting: false,
+        })
+    }
+
+    /// Metric names across all runs, most common first.
+    pub fn metric_names(&self) -> Vec<String> {
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for s in self.summaries.values().flatten() {
+            *count.entry(s.key.as_str()).or_default() += 1;
+        }
+        let mut names: Vec<(&str, usize)> = count.into_iter().collect();
+        // `loss` first when there is one (the metric most runs are judged by), then
+        // the most common.
+        names.sort_by(|a, b| {
+            (b.0 == "loss")
+                .cmp(&(a.0 == "loss"))
+                .then(b.1.cmp(&a.1))
+                .then(a.0.cmp(b.0))
+        });
+        names.into_iter().map(|(n, _)| n.to_string()).collect()
+    }
+}
+
+/// The metric a run's sparkline follows: `loss` if it has one, else its first.
+fn pick_metric(s: &[MetricSummary]) -> Option<String> {
+    s.iter()
+        .find(|m| m.key == "loss")
+        .or_else(|| s.first())
+        .map(|m| m.key.clone())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunsView {
+    Table,
+    Run(String),
+    Compare(Vec<String>),
+    /// Choosing a project to launch.
+    Projects,
+    Launch(LaunchForm),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchForm {
+    pub project: String,
+    /// (name, value as typed, type, help)
+    pub fields: Vec<(String, String, String, String)>,
+    pub selected: usize,
+}
+
+impl LaunchForm {
+    pub fn new(
+        p: &Project,
+        values: Option<&std::collections::BTreeMap<String, serde_json::Value>>,
+    ) -> LaunchForm {
+        let fields = p
+            .manifest
+            .params
+            .iter()
+            .map(|(k, s)| {
+                let v = values
+                    .and_then(|v| v.get(k))
+                    .map(|v| match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        o => o.to_string(),
+                    })
+                    .or_else(|| {
+                        s.default.as_ref().map(|d| match d {
+                            toml::Value::String(s) => s.clone(),
+                            o => o.to_string(),
+                        })
+                    })
+                    .unwrap_or_default();
+                let mut kind = format!("{:?}", s.kind).to_lowercase();
+                if !s.choices.is_empty() {
+                    kind = s
+                        .choices
+                        .iter()
+                        .map(|c| c.to_string().trim_matches('"').to_string())
+                        .collect::<Vec<_>>()
+                        .join("|");
+                }
+                (k.clone(), v, kind, s.help.clone())
+            })
+            .collect();
+        LaunchForm {
+            project: p.manifest.name.clone(),
+            fields,
+            selected: 0,
+        }
+    }
+
+    /// `k=v` pairs for every field with a value.
+    pub fn params(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .filter(|f| !f.1.is_empty())
+            .map(|f| (f.0.clone(), f.1.clone()))
+            .collect()
+    }
+}
+
+/// Everything the Runs tab remembers between frames.
+#[derive(Debug, Clone)]
+pub struct RunsUi {
+    pub view: RunsView,
+    pub marked: BTreeSet<String>,
+    pub metric: usize,
+    pub log: Option<LogTail>,
+    /// Lines scrolled up from the bottom; `None` follows the end.
+    pub scroll: Option<usize>,
+    pub search: String,
+    pub wrap: bool,
+    pub log_y: bool,
+    pub x_time: bool,
+    pub smoothing: f64,
+    /// Series of the open run: (metric, points).
+    pub series: Vec<(String, Vec<Point>)>,
+    /// Compare view: (run id, points of the chosen metric).
+    pub compare: Vec<(String, Vec<Point>)>,
+    pub project_sel: usize,
+    /// Chart data ready to draw (smoothed, downsampled), rebuilt when data, size or
+    /// chart options change — never while drawing.
+    pub prepared: Vec<Prepared>,
+}
+
+/// One line of a chart: (label, colour index, raw points, smoothed points).
+pub type ChartLine = (String, usize, Vec<(f64, f64)>, Vec<(f64, f64)>);
+
+/// One chart's lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prepared {
+    pub title: String,
+    pub lines: Vec<ChartLine>,
+    pub x: [f64; 2],
+    pub y: [f64; 2],
+}
+
+impl Default for RunsUi {
+    fn default() -> Self {
+        RunsUi {
+            view: RunsView::Table,
+            marked: BTreeSet::new(),
+            metric: 0,
+            log: None,
+            scroll: None,
+            search: String::new(),
+            wrap: true,
+            log_y: false,
+            x_time: false,
+            smoothing: 0.6,
+            series: Vec::new(),
+            compare: Vec::new(),
+            project_sel: 0,
+            prepared: Vec::new(),
+        }
+    }
+}
+
+pub const PALETTE: usize = 8;
+
+impl RunsUi {
+    fn xy(&self, pts: &[Point], t0: f64) -> Vec<(f64, f64)> {
+        pts.iter()
+            .map(|&(step, wall, v)| (if self.x_time { wall - t0 } else { step as f64 }, v))
+            .collect()
+    }
+
+    fn line(
+        &self,
+        label: String,
+        colour: usize,
+        pts: &[Point],
+        t0: f64,
+        width: usize,
+    ) -> ChartLine {
+        let mut xy = self.xy(pts, t0);
+        if self.log_y {
+            xy = super::series::log10(&xy);
+        }
+        let smooth = super::series::ema(&xy, self.smoothing);
+        let buckets = (width * 2).max(16);
+        (
+            label,
+            colour,
+            super::series::downsample(&xy, buckets),
+            super::series::downsample(&smooth, buckets),
+        )
+    }
+
+    /// Rebuild the chart data for a chart area `width` columns wide.
+    pub fn prepare(&mut self, width: usize) {
+        let mut charts = Vec::new();
+        if !self.compare.is_empty() {
+            let t0 = self
+                .compare
+                .iter()
+                .filter_map(|(_, p)| p.first().map(|x| x.1))
+                .fold(f64::INFINITY, f64::min);
+            let lines: Vec<_> = self
+                .compare
+                .iter()
+                .map(|(id, pts)| {
+                    let t = pts.first().map(|x| x.1).unwrap_or(t0);
+                    self.line(
+                        id.clone(),
+                        super::series::colour_index(id, PALETTE),
+                        pts,
+                        t,
+                        width,
+                    )
+                })
+                .collect();
+            charts.push(lines);
+        } else {
+            let t0 = self
+                .series
+                .iter()
+                .filter_map(|(_, p)| p.first().map(|x| x.1))
+                .fold(f64::INFINITY, f64::min);
+            for (i, (key, pts)) in self.series.iter().enumerate() {
+                charts.push(vec![self.line(key.clone(), i % PALETTE, pts, t0, width)]);
+            }
+        }
+        self.prepared = charts
+            .into_iter()
+            .map(|lines| {
+                let all: Vec<&[(f64, f64)]> = lines
+                    .iter()
+                    .flat_map(|l| [l.2.as_slice(), l.3.as_slice()])
+                    .collect();
+                let (x, y) = super::series::bounds(&all);
+                let title = if lines.len() == 1 {
+                    lines[0].0.clone()
+                } else {
+                    String::new()
+                };
+                Prepared { title, lines, x, y }
+            })
+            .collect();
+    }
+
+    /// Projects in launch order: runnable first.
+    pub fn project_order(data: &RunsData) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..data.projects.len()).collect();
+        idx.sort_by_key(|&i| {
+            (
+                data.projects[i].readiness() != Readiness::Ready,
+                data.projects[i].manifest.name.clone(),
+            )
+        });
+        idx
+    }
+}
