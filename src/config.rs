@@ -16,6 +16,37 @@ pub struct Config {
     /// Action name → key chords, e.g. `quit = ["q", "ctrl-c"]`.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub runs: RunsConfig,
+}
+
+/// `[runs]`: how runs are followed.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunsConfig {
+    /// A running run is flagged stalled after this many times its usual interval
+    /// between output lines without output…
+    pub stall_factor: f64,
+    /// …and never sooner than this many seconds.
+    pub stall_min_secs: f64,
+}
+
+impl Default for RunsConfig {
+    fn default() -> Self {
+        RunsConfig {
+            stall_factor: 10.0,
+            stall_min_secs: 60.0,
+        }
+    }
+}
+
+impl RunsConfig {
+    pub fn policy(&self) -> crate::runs::fsm::StallPolicy {
+        crate::runs::fsm::StallPolicy {
+            factor: self.stall_factor.max(1.0),
+            min_secs: self.stall_min_secs.max(0.0),
+        }
+    }
 }
 
 impl Config {

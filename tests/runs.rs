@@ -528,3 +528,78 @@ fn projects_sweeps_reruns_tags_notes_and_deletes() {
         .failure()
         .stderr(predicates::str::contains("no run matches"));
 }
+
+#[test]
+fn a_silent_run_is_flagged_stalled_and_unflagged_when_output_resumes() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("config.toml"),
+        "[runs]\nstall_factor = 3\nstall_min_secs = 0.6\n",
+    )
+    .unwrap();
+    let id = start(
+        d.path(),
+        "for i in 1 2 3 4 5 6 7 8; do echo tick; sleep 0.05; done; sleep 2.5; echo back; sleep 0.3",
+    );
+    wait_until(d.path(), &id, |v| v["run"]["lines"].as_i64() >= Some(8));
+    let v = wait_until(d.path(), &id, |v| {
+        v["run"]["stalled"] == true || v["run"]["status"] != "running"
+    });
+    assert_eq!(v["run"]["stalled"], true, "{v:#}");
+    assert_eq!(v["run"]["status"], "running");
+    let v = wait_until(d.path(), &id, |v| v["run"]["lines"] == 9);
+    assert_eq!(v["run"]["stalled"], false);
+    let v = wait_done(d.path(), &id);
+    assert_eq!(v["run"]["status"], "completed");
+}
+
+/// The TUI ingests while open; SIGKILL it mid-run and nothing is lost.
+#[test]
+fn killing_the_tui_mid_run_loses_nothing() {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    let d = tempfile::tempdir().unwrap();
+    let id = start(d.path(), "i=0; while [ $i -lt 40 ]; do echo \"{\\\"step\\\": $i, \\\"v\\\": $i}\"; i=$((i+1)); sleep 0.05; done");
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(assert_cmd::cargo::cargo_bin("labbook"));
+    cmd.args(["--data-dir", d.path().to_str().unwrap()]);
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+    });
+    // Let the TUI's ingest worker follow the run for a while, then SIGKILL it.
+    std::thread::sleep(Duration::from_millis(1200));
+    let db = rusqlite::Connection::open(d.path().join("labbook.db")).unwrap();
+    let during: i64 = db
+        .query_row("SELECT count(*) FROM metrics", [], |r| r.get(0))
+        .unwrap();
+    assert!(during > 0, "the TUI ingested while it was open");
+    let pid = child.process_id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let _ = child.wait();
+    let v = wait_done(d.path(), &id);
+    assert_eq!(v["run"]["status"], "completed");
+    assert_eq!(metric(&v, "v")["count"], 40);
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM metrics", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 40, "nothing lost, nothing stored twice");
+}

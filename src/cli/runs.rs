@@ -295,7 +295,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             println!("started {} ({})", meta.id, dir.display());
             if a.follow {
                 follow_logs(&dir, true, true, None)?;
-                ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir)?;
+                ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir, ctx.config.runs.policy())?;
                 let r = query::find(&ctx.store.conn, &meta.id)?;
                 println!(
                     "{}: {}{}",
@@ -311,7 +311,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             project,
             json,
         } => {
-            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir)?;
+            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir, ctx.config.runs.policy())?;
             let want = status
                 .as_deref()
                 .map(|s| Status::parse(s).with_context(|| format!("unknown status `{s}`")))
@@ -346,7 +346,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             eprintln!("{} run(s)", list.len());
         }
         RunCmd::Show { id, json } => {
-            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir)?;
+            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir, ctx.config.runs.policy())?;
             let r = query::find(&ctx.store.conn, id)?;
             let sums = query::summaries(&ctx.store.conn, r.rowid)?;
             let info = query::info(&ctx.store.conn, r.rowid)?;
@@ -443,7 +443,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             }
         }
         RunCmd::Metrics { id, keys, csv } => {
-            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir)?;
+            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir, ctx.config.runs.policy())?;
             let r = query::find(&ctx.store.conn, id)?;
             let names = if keys.is_empty() {
                 query::metric_names(&ctx.store.conn, r.rowid)?
@@ -503,10 +503,10 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir)?;
+            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir, ctx.config.runs.policy())?;
         }
         RunCmd::Compare { ids, metrics, json } => {
-            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir)?;
+            ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir, ctx.config.runs.policy())?;
             let list: Vec<query::RunRow> = ids
                 .iter()
                 .map(|i| query::find(&ctx.store.conn, i))
@@ -569,7 +569,8 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             let Some(_lock) = ingest::try_lock(&ctx.data_dir)? else {
                 bail!("another labbook (the TUI or a `run watch`) is already ingesting this data directory");
             };
-            let mut ing = ingest::Ingester::new(&runs::runs_dir(&ctx.data_dir));
+            let mut ing = ingest::Ingester::new(&runs::runs_dir(&ctx.data_dir))
+                .with_policy(ctx.config.runs.policy());
             loop {
                 let r = ing.cycle(&mut ctx.store.conn)?;
                 for (id, s) in &r.changed {
@@ -672,13 +673,41 @@ fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
-    let p = project::find(&ctx.data_dir, &a.project)?;
+/// A planned sweep: the combinations, what varies, and the runs to start.
+pub struct SweepPlan {
+    pub combos: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    pub varying: Vec<String>,
+    pub specs: Vec<launch::Spec>,
+}
+
+impl SweepPlan {
+    /// One line per run: the values that vary.
+    pub fn preview(&self) -> Vec<String> {
+        self.combos
+            .iter()
+            .map(|c| {
+                self.varying
+                    .iter()
+                    .map(|k| format!("{k}={}", plain(&c[k])))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+}
+
+/// Expand `k=v` / `k=v1,v2,…` overrides (over the project's default `[sweep]` grid)
+/// into runs, optionally a seeded random subset.
+pub fn plan_sweep(
+    ctx: &Context,
+    project_name: &str,
+    params: &[(String, String)],
+    random: Option<usize>,
+    seed: u64,
+) -> anyhow::Result<SweepPlan> {
+    let p = project::find(&ctx.data_dir, project_name)?;
     if let project::Readiness::NotBuilt(why) = p.readiness() {
-        bail!(
-            "project `{}` cannot run yet: {why}; nothing was started",
-            a.project
-        );
+        bail!("project `{project_name}` cannot run yet: {why}; nothing was started");
     }
     let m = &p.manifest;
     let mut fixed = Vec::new();
@@ -701,11 +730,10 @@ fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
             .collect::<anyhow::Result<Vec<_>>>()?;
         axes.insert(k.clone(), vals);
     }
-    for s in &a.params {
-        let (k, v) = split_kv(s)?;
+    for (k, v) in params {
         let spec = m
             .params
-            .get(&k)
+            .get(k)
             .with_context(|| format!("project `{}` has no parameter `{k}`", m.name))?;
         let parts: Vec<&str> = v.split(',').collect();
         if parts.len() > 1 {
@@ -713,18 +741,18 @@ fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
                 k.clone(),
                 parts
                     .iter()
-                    .map(|x| project::parse_value(&k, spec, x.trim()))
+                    .map(|x| project::parse_value(k, spec, x.trim()))
                     .collect::<anyhow::Result<_>>()?,
             );
         } else {
-            axes.remove(&k);
-            fixed.push((k, v));
+            axes.remove(k);
+            fixed.push((k.clone(), v.clone()));
         }
     }
     let base = project::resolve_params(m, &fixed)?;
     let mut combos = sweep::grid(&base, &axes);
-    if let Some(n) = a.random {
-        let keep = sweep::random_subset(combos.len(), n, a.seed);
+    if let Some(n) = random {
+        let keep = sweep::random_subset(combos.len(), n, seed);
         combos = keep.into_iter().map(|i| combos[i].clone()).collect();
     }
     let cwd = std::env::current_dir()?;
@@ -732,39 +760,62 @@ fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
         .iter()
         .map(|c| project::spec(&p, c, &exe()?, &cwd))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(SweepPlan {
+        combos,
+        varying: axes.keys().cloned().collect(),
+        specs,
+    })
+}
+
+/// Start a planned sweep and register its queued runs.
+pub fn start_sweep(
+    ctx: &Context,
+    project_name: &str,
+    plan: SweepPlan,
+    max_parallel: usize,
+) -> anyhow::Result<(String, usize)> {
+    let n = plan.specs.len();
+    let (id, created) = sweep::start(
+        &exe()?,
+        &runs::runs_dir(&ctx.data_dir),
+        project_name,
+        plan.specs,
+        max_parallel,
+    )?;
+    for (d, meta) in &created {
+        ingest::register(&ctx.store.conn, d, meta)?;
+    }
+    Ok((id, n))
+}
+
+fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
+    let kv = a
+        .params
+        .iter()
+        .map(|s| split_kv(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let plan = plan_sweep(ctx, &a.project, &kv, a.random, a.seed)?;
+    let m_name = a.project.clone();
+    let combos = plan.combos.clone();
     if a.json && !a.yes {
         return print_json(
-            &json!({"project": m.name, "runs": combos, "max_parallel": a.max_parallel}),
+            &json!({"project": m_name, "runs": combos, "max_parallel": a.max_parallel}),
         );
     }
     println!(
-        "sweep over {} ({} run(s), at most {} at a time):",
-        m.name,
-        specs.len(),
+        "sweep over {m_name} ({} run(s), at most {} at a time):",
+        combos.len(),
         a.max_parallel
     );
-    for (i, c) in combos.iter().enumerate() {
-        let vary: Vec<String> = axes
-            .keys()
-            .map(|k| format!("{k}={}", plain(&c[k])))
-            .collect();
-        println!("  {:>3}. {}", i + 1, vary.join(" "));
+    for (i, line) in plan.preview().iter().enumerate() {
+        println!("  {:>3}. {line}", i + 1);
     }
     if !a.yes {
         println!("(preview only: add --yes to start)");
         return Ok(());
     }
-    let (id, created) = sweep::start(
-        &exe()?,
-        &runs::runs_dir(&ctx.data_dir),
-        &m.name,
-        specs,
-        a.max_parallel,
-    )?;
-    for (d, meta) in &created {
-        ingest::register(&ctx.store.conn, d, meta)?;
-    }
-    println!("started sweep {id}: {} run(s) queued", created.len());
+    let (id, n) = start_sweep(ctx, &m_name, plan, a.max_parallel)?;
+    println!("started sweep {id}: {n} run(s) queued");
     Ok(())
 }
 

@@ -528,9 +528,9 @@ pub fn try_lock(data_dir: &Path) -> anyhow::Result<Option<nix::fcntl::Flock<std:
 }
 
 /// Bring the index up to date if nobody else is ingesting (CLI reads call this).
-pub fn catch_up(conn: &mut Connection, data_dir: &Path) -> anyhow::Result<()> {
+pub fn catch_up(conn: &mut Connection, data_dir: &Path, policy: StallPolicy) -> anyhow::Result<()> {
     if let Some(_lock) = try_lock(data_dir)? {
-        let mut ing = Ingester::new(&super::runs_dir(data_dir));
+        let mut ing = Ingester::new(&super::runs_dir(data_dir)).with_policy(policy);
         loop {
             let r = ing.cycle(conn)?;
             if !r.backlog {

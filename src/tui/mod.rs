@@ -340,6 +340,7 @@ fn spawn_ingest(
 ) -> Option<std::thread::JoinHandle<()>> {
     let data_dir = ctx.data_dir.clone();
     let db = ctx.store.path().to_path_buf();
+    let policy = ctx.config.runs.policy();
     Some(std::thread::spawn(move || {
         let lock = crate::runs::ingest::try_lock(&data_dir).ok().flatten();
         let mut store = if lock.is_some() {
@@ -347,7 +348,8 @@ fn spawn_ingest(
         } else {
             None
         };
-        let mut ing = crate::runs::ingest::Ingester::new(&crate::runs::runs_dir(&data_dir));
+        let mut ing = crate::runs::ingest::Ingester::new(&crate::runs::runs_dir(&data_dir))
+            .with_policy(policy);
         let mut last_tick = std::time::Instant::now();
         while !stop.load(Ordering::Relaxed) {
             let mut backlog = false;
@@ -454,7 +456,7 @@ fn apply(
                     body: String::new(),
                     paper: attach.paper,
                     item: attach.item,
-                    run: None,
+                    run: attach.run,
                 },
             )?;
             if let Some(d) = &attach.deliverable {
@@ -567,6 +569,31 @@ fn apply(
                 app.runs.log = None;
             }
             app.status = Some(format!("deleted {id}"));
+            refresh_runs_view(app, ctx)?;
+        }
+        Effect::Launch { project, params } if params.iter().any(|(_, v)| v.contains(',')) => {
+            let plan = crate::cli::runs::plan_sweep(ctx, &project, &params, None, 0)?;
+            let lines = plan.preview();
+            let mut prompt = format!(
+                "Sweep {project}: {} run(s), at most 2 at a time:\n",
+                lines.len()
+            );
+            for l in lines.iter().take(8) {
+                prompt.push_str(&format!("  {l}\n"));
+            }
+            if lines.len() > 8 {
+                prompt.push_str(&format!("  … and {} more\n", lines.len() - 8));
+            }
+            prompt.push_str("Start them? y/n");
+            app.mode = state::Mode::Confirm {
+                prompt,
+                effect: Effect::LaunchSweep { project, params },
+            };
+        }
+        Effect::LaunchSweep { project, params } => {
+            let plan = crate::cli::runs::plan_sweep(ctx, &project, &params, None, 0)?;
+            let (id, n) = crate::cli::runs::start_sweep(ctx, &project, plan, 2)?;
+            app.status = Some(format!("started sweep {id}: {n} run(s) queued"));
             refresh_runs_view(app, ctx)?;
         }
         Effect::Launch { project, params } => {

@@ -575,7 +575,7 @@ fn launch(f: &mut Frame, form: &super::runs::LaunchForm, area: Rect) {
     )));
     let list = List::new(items)
         .block(Block::bordered().title(format!(
-            " Launch {} — enter edits a value; enter on ▶ Launch starts the run; esc cancels ",
+            " Launch {} — enter edits a value (a,b,c sweeps over values); enter on ▶ Launch starts; esc cancels ",
             form.project
         )))
         .highlight_style(THEME.focused);

@@ -171,6 +171,7 @@ pub struct Attach {
     pub paper: Option<String>,
     pub item: Option<String>,
     pub deliverable: Option<String>,
+    pub run: Option<String>,
 }
 
 /// Work for the runner: I/O that `handle` must not do itself.
@@ -202,6 +203,11 @@ pub enum Effect {
     CancelRun(String),
     DeleteRun(String),
     Launch {
+        project: String,
+        params: Vec<(String, String)>,
+    },
+    /// Start a previewed sweep (list-valued parameters).
+    LaunchSweep {
         project: String,
         params: Vec<(String, String)>,
     },
@@ -583,13 +589,16 @@ impl App {
                     attach.deliverable = Some(d.id.clone());
                 } else if let Some((_, i)) = self.selected_item() {
                     attach.item = Some(i.id.clone());
+                } else if self.tab == Tab::Runs {
+                    match self.focus_run() {
+                        Some(r) => attach.run = Some(r.id),
+                        None => return vec![],
+                    }
                 }
-                if self.tab != Tab::Runs {
-                    self.mode = Mode::Input {
-                        purpose: Purpose::NoteTitle(attach),
-                        input: String::new(),
-                    };
-                }
+                self.mode = Mode::Input {
+                    purpose: Purpose::NoteTitle(attach),
+                    input: String::new(),
+                };
             }
             Action::Open => {
                 if let Some(n) = self.selected_note() {
@@ -963,9 +972,10 @@ impl App {
                 }
             }
             (
-                RunsView::Run(_) | RunsView::Compare(_) | RunsView::Projects | RunsView::Launch(_),
+                RunsView::Compare(_) | RunsView::Projects | RunsView::Launch(_),
                 Action::ToggleDone | Action::NewNote,
             ) => {}
+            (RunsView::Run(_), Action::ToggleDone) => {}
             _ => return None,
         }
         Some(vec![])

@@ -913,10 +913,15 @@ fn draw_help(f: &mut Frame, app: &App) {
 }
 
 fn draw_confirm(f: &mut Frame, prompt: &str) {
-    let area = centered(f.area(), (prompt.chars().count() as u16 + 4).max(30), 3);
+    let lines: Vec<Line> = prompt
+        .lines()
+        .map(|l| Line::styled(l.to_string(), THEME.due))
+        .collect();
+    let width = prompt.lines().map(|l| l.chars().count()).max().unwrap_or(0) as u16 + 4;
+    let area = centered(f.area(), width.max(30), lines.len() as u16 + 2);
     f.render_widget(Clear, area);
     f.render_widget(
-        Paragraph::new(Line::styled(prompt.to_string(), THEME.due)).block(
+        Paragraph::new(lines).block(
             Block::bordered()
                 .title(" Confirm ")
                 .border_style(THEME.overdue),
