@@ -274,3 +274,207 @@ pub fn ingest(points: usize, per_line: usize, iters: usize) -> anyhow::Result<()
     );
     Ok(())
 }
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() as f64 * p).ceil() as usize)
+        .saturating_sub(1)
+        .min(v.len() - 1)]
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// `labbook __flood`: print `rate` numbered lines per second for `secs` seconds.
+pub fn flood(rate: u64, secs: f64) -> anyhow::Result<()> {
+    use std::io::Write;
+    let out = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out.lock());
+    let start = Instant::now();
+    let total = (rate as f64 * secs) as u64;
+    let mut n = 0u64;
+    while n < total {
+        let due = ((start.elapsed().as_secs_f64() * rate as f64) as u64).min(total);
+        while n < due {
+            writeln!(w, "line {n} \x1b[33mflood\x1b[0m payload payload payload")?;
+            n += 1;
+        }
+        w.flush()?;
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `labbook bench follow`: a run printing `rate` lines/s, followed like the TUI's run
+/// view does (poll the log, draw a frame) as fast as frames come.
+pub fn follow(exe: &std::path::Path, rate: u64, secs: f64) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?.join("follow");
+    std::fs::create_dir_all(&dir)?;
+    let ctx = Context::open(&Options {
+        data_dir: Some(dir.clone()),
+        ..Default::default()
+    })?;
+    let spec = crate::runs::launch::Spec {
+        name: "flood".into(),
+        argv: vec![
+            exe.display().to_string(),
+            "__flood".into(),
+            rate.to_string(),
+            secs.to_string(),
+        ],
+        command: format!("labbook __flood {rate} {secs}"),
+        cwd: dir.clone(),
+        ..Default::default()
+    };
+    let (run_dir, meta) = crate::runs::launch::create(&crate::runs::runs_dir(&dir), &spec)?;
+    crate::runs::ingest::register(&ctx.store.conn, &run_dir, &meta)?;
+    let sup = crate::runs::launch::spawn_supervisor(exe, &run_dir)?;
+    crate::runs::sweep::reap_in_background(sup);
+    let mut app = App::new(Data::load(&ctx)?, Keymap::default_map());
+    app.size = (160, 48);
+    crate::tui::refresh_runs_view(&mut app, &ctx)?;
+    app.handle(crate::tui::action::Action::Tab(4));
+    app.runs.view = crate::tui::runs::RunsView::Run(meta.id.clone());
+    app.runs.log = Some(crate::tui::logbuf::LogTail::open(&run_dir, 20_000, 1 << 20));
+    let mut term = Terminal::new(TestBackend::new(160, 48))?;
+    let rss0 = rss_kib();
+    let mut frames = Vec::new();
+    let mut rss_max = rss0;
+    let t = Instant::now();
+    while !run_dir.join(crate::runs::EXIT).exists() && t.elapsed().as_secs_f64() < secs + 30.0 {
+        let f = Instant::now();
+        if let Some(l) = app.runs.log.as_mut() {
+            l.poll();
+        }
+        term.draw(|fr| crate::tui::ui::draw(fr, &app))?;
+        frames.push(f.elapsed().as_secs_f64() * 1e3);
+        rss_max = rss_max.max(rss_kib());
+        std::thread::sleep(std::time::Duration::from_millis(16));
+    }
+    let expected = (rate as f64 * secs) as usize;
+    let text = std::fs::read_to_string(run_dir.join(crate::runs::STDOUT))?;
+    let in_file = text.lines().count();
+    let searchable = text
+        .lines()
+        .filter(|l| crate::runs::protocol::strip_ansi(l).contains("flood"))
+        .count();
+    let held = app.runs.log.as_ref().map(|l| l.lines.len()).unwrap_or(0);
+    println!(
+        "follow a run printing {rate} lines/s for {secs} s: {} frames (poll + draw, 160x48) median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        frames.len(),
+        median(frames.clone()),
+        percentile(frames.clone(), 0.99),
+        frames.iter().cloned().fold(0.0, f64::max)
+    );
+    println!("  lines in the log file: {in_file} of {expected}; found by search (ANSI stripped): {searchable}; held in the view: {held} (cap 20000)");
+    println!(
+        "  resident memory: {} KiB before, at most {} KiB while following",
+        rss0, rss_max
+    );
+    anyhow::ensure!(in_file == expected, "lines lost: {in_file} of {expected}");
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+/// `labbook bench chart`: 10 runs × N points overlaid in the compare view —
+/// preparation (smoothing + per-column downsampling) and frames, beside ratatui's
+/// `Chart` given every point (the reference).
+pub fn chart(runs: usize, points: usize, frames: usize) -> anyhow::Result<()> {
+    use crate::tui::runs::RunsView;
+    let dir = tempfile_dir()?.join("chart");
+    std::fs::create_dir_all(&dir)?;
+    let ctx = Context::open(&Options {
+        data_dir: Some(dir.clone()),
+        ..Default::default()
+    })?;
+    let mut app = App::new(Data::load(&ctx)?, Keymap::default_map());
+    app.size = (160, 48);
+    app.handle(crate::tui::action::Action::Tab(4));
+    let ids: Vec<String> = (0..runs).map(|r| format!("run-{r}")).collect();
+    app.runs.view = RunsView::Compare(ids.clone());
+    app.runs.compare = ids
+        .iter()
+        .enumerate()
+        .map(|(r, id)| {
+            let pts = (0..points)
+                .map(|i| {
+                    let x = i as f64;
+                    (
+                        i as i64,
+                        x * 0.01,
+                        3.0 * (-x / (points as f64 / 4.0)).exp()
+                            + 0.05 * ((x * 0.37 + r as f64).sin())
+                            + r as f64 * 0.02,
+                    )
+                })
+                .collect();
+            (id.clone(), pts)
+        })
+        .collect();
+    let t = Instant::now();
+    app.runs.prepare(160);
+    let prep = t.elapsed().as_secs_f64() * 1e3;
+    let kept: usize = app
+        .runs
+        .prepared
+        .iter()
+        .flat_map(|p| p.lines.iter())
+        .map(|l| l.2.len() + l.3.len())
+        .sum();
+    let mut term = Terminal::new(TestBackend::new(160, 48))?;
+    let mut ours = Vec::new();
+    let mut reference = Vec::new();
+    let all: Vec<Vec<(f64, f64)>> = app
+        .runs
+        .compare
+        .iter()
+        .map(|(_, p)| p.iter().map(|&(s, _, v)| (s as f64, v)).collect())
+        .collect();
+    for k in 0..frames {
+        let t = Instant::now();
+        term.draw(|f| crate::tui::ui::draw(f, &app))?;
+        ours.push(t.elapsed().as_secs_f64() * 1e3);
+        // The reference: every point handed to ratatui's Chart (a few frames: it is slow).
+        if k < 5 {
+            let t = Instant::now();
+            term.draw(|f| {
+                use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+                let ds: Vec<Dataset> = all
+                    .iter()
+                    .map(|p| {
+                        Dataset::default()
+                            .marker(ratatui::symbols::Marker::Braille)
+                            .graph_type(GraphType::Line)
+                            .data(p)
+                    })
+                    .collect();
+                let c = Chart::new(ds)
+                    .x_axis(Axis::default().bounds([0.0, points as f64]))
+                    .y_axis(Axis::default().bounds([0.0, 3.5]));
+                f.render_widget(c, f.area());
+            })?;
+            reference.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    println!("chart: {runs} runs × {points} points overlaid (160x48 compare view)");
+    println!("  preparation when data changes (EMA + downsampling to ~2 points/column): {prep:.1} ms, {kept} points kept");
+    println!(
+        "  labbook frame: median {:.2} ms, p99 {:.2} ms over {} frames",
+        median(ours.clone()),
+        percentile(ours.clone(), 0.99),
+        ours.len()
+    );
+    println!("  ratatui Chart with every point (reference): median {:.1} ms over {} frames; ratio {:.0}×", median(reference.clone()), reference.len(), median(reference) / median(ours));
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}

@@ -40,6 +40,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             return crate::runs::sweep::run_runner(&super::runs::exe()?, dir)
         }
         Command::Exp { name, params } => return crate::exp::run(name, params),
+        Command::Flood { rate, secs } => return crate::bench::flood(*rate, *secs),
+        Command::Bench(BenchCmd::Follow { rate, secs }) => {
+            return crate::bench::follow(&super::runs::exe()?, *rate, *secs)
+        }
+        Command::Bench(BenchCmd::Chart {
+            runs,
+            points,
+            frames,
+        }) => return crate::bench::chart(*runs, *points, *frames),
         _ => {}
     }
     if let Command::Bench(BenchCmd::Ingest {
@@ -75,7 +84,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(_)
         | Command::Supervise { .. }
         | Command::SweepRunner { .. }
-        | Command::Exp { .. } => Ok(()),
+        | Command::Exp { .. }
+        | Command::Flood { .. } => Ok(()),
     }
 }
 

@@ -87,6 +87,8 @@ pub enum Command {
     Supervise { dir: PathBuf },
     #[command(name = "__sweep", hide = true)]
     SweepRunner { dir: PathBuf },
+    #[command(name = "__flood", hide = true)]
+    Flood { rate: u64, secs: f64 },
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +277,22 @@ pub enum DeliverableCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCmd {
+    /// Follow a run printing RATE lines/s like the TUI run view: frame times, memory.
+    Follow {
+        #[arg(long, default_value_t = 200_000)]
+        rate: u64,
+        #[arg(long, default_value_t = 5.0)]
+        secs: f64,
+    },
+    /// Draw 10 runs × N points overlaid; ratatui's Chart with every point as reference.
+    Chart {
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        points: usize,
+        #[arg(long, default_value_t = 60)]
+        frames: usize,
+    },
     /// Metric points per second from a run's log into SQLite (one thread).
     Ingest {
         #[arg(long, default_value_t = 2_000_000)]

@@ -292,41 +292,46 @@ pub fn load_run_series(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
     let want: Vec<String> = (0..names.len().min(4))
         .map(|k| names[(app.runs.metric + k) % names.len()].clone())
         .collect();
+    let mut changed = false;
     if app.runs.series.iter().map(|s| &s.0).ne(want.iter()) {
         app.runs.series = want.iter().map(|k| (k.clone(), Vec::new())).collect();
+        changed = true;
     }
     for (key, pts) in app.runs.series.iter_mut() {
         let more =
             crate::runs::query::series_from(&ctx.store.conn, r.rowid, key, pts.len() as i64)?;
+        changed |= !more.is_empty();
         pts.extend(more);
     }
-    app.runs.prepare(app.size.0 as usize / 2);
+    if changed || app.runs.prepared.is_empty() {
+        app.runs.prepare(app.size.0 as usize / 2);
+    }
     Ok(())
 }
 
+/// The chosen metric of every compared run; only new points are read.
 pub fn load_compare(app: &mut App, ctx: &Context, ids: &[String]) -> anyhow::Result<()> {
     let Some(key) = app.chosen_metric() else {
         return Ok(());
     };
-    if app
-        .runs
-        .compare
-        .first()
-        .is_none_or(|_| app.runs.compare.len() != ids.len())
-        || app.runs.series.first().is_some_and(|s| s.0 != key)
-    {
+    let same = app.runs.compare_metric.as_deref() == Some(key.as_str())
+        && app.runs.compare.iter().map(|c| &c.0).eq(ids.iter());
+    let mut changed = !same;
+    if !same {
         app.runs.compare = ids.iter().map(|i| (i.clone(), Vec::new())).collect();
+        app.runs.compare_metric = Some(key.clone());
     }
-    // Remember which metric the comparison holds (series[0] doubles as the key).
-    app.runs.series = vec![(key.clone(), Vec::new())];
     for (id, pts) in app.runs.compare.iter_mut() {
         if let Some(r) = app.runs_data.runs.iter().find(|r| &r.id == id) {
             let more =
                 crate::runs::query::series_from(&ctx.store.conn, r.rowid, &key, pts.len() as i64)?;
+            changed |= !more.is_empty();
             pts.extend(more);
         }
     }
-    app.runs.prepare(app.size.0 as usize);
+    if changed {
+        app.runs.prepare(app.size.0 as usize);
+    }
     Ok(())
 }
 

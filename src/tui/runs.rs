@@ -194,6 +194,8 @@ pub struct RunsUi {
     pub series: Vec<(String, Vec<Point>)>,
     /// Compare view: (run id, points of the chosen metric).
     pub compare: Vec<(String, Vec<Point>)>,
+    /// The metric `compare` holds.
+    pub compare_metric: Option<String>,
     pub project_sel: usize,
     /// Chart data ready to draw (smoothed, downsampled), rebuilt when data, size or
     /// chart options change — never while drawing.
@@ -227,6 +229,7 @@ impl Default for RunsUi {
             smoothing: 0.6,
             series: Vec::new(),
             compare: Vec::new(),
+            compare_metric: None,
             project_sel: 0,
             prepared: Vec::new(),
         }
@@ -236,12 +239,6 @@ impl Default for RunsUi {
 pub const PALETTE: usize = 8;
 
 impl RunsUi {
-    fn xy(&self, pts: &[Point], t0: f64) -> Vec<(f64, f64)> {
-        pts.iter()
-            .map(|&(step, wall, v)| (if self.x_time { wall - t0 } else { step as f64 }, v))
-            .collect()
-    }
-
     fn line(
         &self,
         label: String,
@@ -250,18 +247,19 @@ impl RunsUi {
         t0: f64,
         width: usize,
     ) -> ChartLine {
-        let mut xy = self.xy(pts, t0);
-        if self.log_y {
-            xy = super::series::log10(&xy);
-        }
-        let smooth = super::series::ema(&xy, self.smoothing);
-        let buckets = (width * 2).max(16);
-        (
-            label,
-            colour,
-            super::series::downsample(&xy, buckets),
-            super::series::downsample(&smooth, buckets),
-        )
+        let x_time = self.x_time;
+        let log_y = self.log_y;
+        let it = pts.iter().filter_map(move |&(step, wall, v)| {
+            let x = if x_time { wall - t0 } else { step as f64 };
+            if log_y {
+                (v > 0.0).then(|| (x, v.log10()))
+            } else {
+                Some((x, v))
+            }
+        });
+        let (raw, smooth) =
+            super::series::smooth_and_downsample(it, self.smoothing, (width * 2).max(16));
+        (label, colour, raw, smooth)
     }
 
     /// Rebuild the chart data for a chart area `width` columns wide.

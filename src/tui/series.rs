@@ -159,3 +159,127 @@ mod tests {
         assert_eq!(log10(&[(0.0, 100.0), (1.0, -1.0)]), vec![(0.0, 2.0)]);
     }
 }
+
+/// Per-bucket first/min/max/last, flushed in x order.
+struct Bucket {
+    idx: i64,
+    pts: [(f64, f64); 4], // first, min, max, last
+}
+
+impl Bucket {
+    fn flush(&self, out: &mut Vec<(f64, f64)>) {
+        let mut p = self.pts;
+        p.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut last: Option<(f64, f64)> = None;
+        for q in p {
+            if last != Some(q) {
+                out.push(q);
+                last = Some(q);
+            }
+        }
+    }
+
+    fn add(&mut self, p: (f64, f64)) {
+        if p.1 < self.pts[1].1 {
+            self.pts[1] = p;
+        }
+        if p.1 > self.pts[2].1 {
+            self.pts[2] = p;
+        }
+        self.pts[3] = p;
+    }
+}
+
+/// One pass over a series: the raw envelope and the debiased-EMA envelope, each
+/// downsampled to `buckets` x-intervals — what [`ema`] then [`downsample`] give,
+/// without the intermediate copies (a million points in a few milliseconds).
+pub fn smooth_and_downsample(
+    points: impl Iterator<Item = (f64, f64)> + Clone,
+    weight: f64,
+    buckets: usize,
+) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (x, y) in points.clone() {
+        if x.is_finite() && y.is_finite() {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    }
+    if !lo.is_finite() {
+        return (Vec::new(), Vec::new());
+    }
+    let buckets = buckets.max(1);
+    let scale = buckets as f64 / (hi - lo).max(f64::MIN_POSITIVE);
+    let w = weight.clamp(0.0, 0.999);
+    let (mut ema_v, mut n, mut wn) = (0.0f64, 0i32, 1.0f64);
+    let (mut raw, mut smooth) = (
+        Vec::with_capacity(buckets * 4),
+        Vec::with_capacity(buckets * 4),
+    );
+    let (mut br, mut bs): (Option<Bucket>, Option<Bucket>) = (None, None);
+    for (x, y) in points {
+        if !(x.is_finite() && y.is_finite()) {
+            continue;
+        }
+        ema_v = ema_v * w + (1.0 - w) * y;
+        n += 1;
+        wn *= w;
+        let s = if n > 0 && wn < 1.0 {
+            ema_v / (1.0 - wn)
+        } else {
+            y
+        };
+        let idx = (((x - lo) * scale) as i64).min(buckets as i64 - 1);
+        for (b, out, p) in [(&mut br, &mut raw, (x, y)), (&mut bs, &mut smooth, (x, s))] {
+            match b {
+                Some(cur) if cur.idx == idx => cur.add(p),
+                _ => {
+                    if let Some(cur) = b.take() {
+                        cur.flush(out);
+                    }
+                    *b = Some(Bucket { idx, pts: [p; 4] });
+                }
+            }
+        }
+    }
+    if let Some(b) = br {
+        b.flush(&mut raw);
+    }
+    if let Some(b) = bs {
+        b.flush(&mut smooth);
+    }
+    (raw, smooth)
+}
+
+#[cfg(test)]
+mod one_pass_tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_matches_the_two_step_result_in_envelope() {
+        let pts: Vec<(f64, f64)> = (0..50_000)
+            .map(|i| (i as f64, ((i * 7919) % 1000) as f64 + (i as f64 / 100.0)))
+            .collect();
+        let (raw, smooth) = smooth_and_downsample(pts.iter().copied(), 0.6, 100);
+        let two_raw = downsample(&pts, 100);
+        let two_smooth = downsample(&ema(&pts, 0.6), 100);
+        let env = |v: &[(f64, f64)]| {
+            (
+                v.iter().map(|p| p.1).fold(f64::MAX, f64::min),
+                v.iter().map(|p| p.1).fold(f64::MIN, f64::max),
+            )
+        };
+        assert_eq!(env(&raw), env(&two_raw));
+        let (a, b) = (env(&smooth), env(&two_smooth));
+        assert!(
+            (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9,
+            "{a:?} {b:?}"
+        );
+        assert_eq!(raw.first(), pts.first());
+        assert_eq!(raw.last(), pts.last());
+        assert!(raw.len() <= 400 && smooth.len() <= 400);
+        assert!(raw.windows(2).all(|w| w[0].0 <= w[1].0));
+        let (r, s) = smooth_and_downsample([(0.0, f64::NAN), (1.0, 2.0)].into_iter(), 0.5, 10);
+        assert_eq!((r, s), (vec![(1.0, 2.0)], vec![(1.0, 2.0)]));
+    }
+}

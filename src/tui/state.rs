@@ -888,6 +888,8 @@ impl App {
                 self.runs.log = None;
                 self.runs.series.clear();
                 self.runs.compare.clear();
+                self.runs.compare_metric = None;
+                self.runs.prepared.clear();
             }
             (
                 RunsView::Run(_),
