@@ -96,15 +96,6 @@ pub fn bounds(series: &[&[(f64, f64)]]) -> ([f64; 2], [f64; 2]) {
     ([x[0], x[1]], [y[0] - pad, y[1] + pad])
 }
 
-/// Map values for a log-scale axis (non-positive values are dropped).
-pub fn log10(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    points
-        .iter()
-        .filter(|p| p.1 > 0.0)
-        .map(|&(x, y)| (x, y.log10()))
-        .collect()
-}
-
 /// A stable colour index for a run id (the same run keeps its colour everywhere).
 pub fn colour_index(id: &str, palette: usize) -> usize {
     let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -156,9 +147,11 @@ mod tests {
         assert!(y[0] < 1.0 && y[1] > 3.0);
         assert_eq!(bounds(&[]), ([0.0, 1.0], [0.0, 1.0]));
         assert_eq!(colour_index("run-a", 8), colour_index("run-a", 8));
-        assert_eq!(log10(&[(0.0, 100.0), (1.0, -1.0)]), vec![(0.0, 2.0)]);
     }
 }
+
+/// Points of a chart line.
+pub type Xy = Vec<(f64, f64)>;
 
 /// Per-bucket first/min/max/last, flushed in x order.
 struct Bucket {
@@ -197,7 +190,7 @@ pub fn smooth_and_downsample(
     points: impl Iterator<Item = (f64, f64)> + Clone,
     weight: f64,
     buckets: usize,
-) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+) -> (Xy, Xy) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for (x, y) in points.clone() {
         if x.is_finite() && y.is_finite() {
