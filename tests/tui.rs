@@ -545,3 +545,31 @@ fn runs_tab_empty_state_and_confirmed_delete() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn runs_table_sorts_and_filters() {
+    let (_d, ctx) = runs_fixture();
+    let mut a = app(&ctx);
+    labbook::tui::refresh_runs_view(&mut a, &ctx).unwrap();
+    a.handle(Action::Tab(4));
+    let ids = |a: &App| {
+        a.run_rows()
+            .iter()
+            .map(|&i| a.runs_data.runs[i].id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(ids(&a)[0].contains("0-003"), "newest first");
+    for _ in 0..3 {
+        a.handle(Action::SortRuns);
+    }
+    assert_eq!(a.runs.sort, labbook::tui::runs::RunSort::Metric);
+    assert!(
+        ids(&a)[0].contains("0-003"),
+        "lowest loss first: {:?}",
+        ids(&a)
+    );
+    a.filters[4] = "0-001".into();
+    assert_eq!(ids(&a).len(), 1);
+    a.filters[4] = "failed".into();
+    assert!(ids(&a)[0].contains("0-003"));
+}

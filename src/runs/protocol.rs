@@ -145,10 +145,83 @@ fn special(s: &str) -> Option<f64> {
     }
 }
 
+/// A Python dict literal (`print({'loss': 0.5, 'ok': True})`) as JSON: single-quoted
+/// strings, True/False/None, nan/inf. `None` when it is not one.
+fn python_dict(t: &str) -> Option<String> {
+    let mut out = String::with_capacity(t.len() + 8);
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                // A string: re-emit it double-quoted, escaping as JSON needs.
+                out.push('"');
+                let quote = c;
+                loop {
+                    let c = chars.next()?;
+                    match c {
+                        '\\' => {
+                            let n = chars.next()?;
+                            match n {
+                                '\'' => out.push('\''),
+                                _ => {
+                                    out.push('\\');
+                                    out.push(n);
+                                }
+                            }
+                        }
+                        '"' if quote == '\'' => out.push_str("\\\""),
+                        c if c == quote => break,
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+            c if c.is_ascii_alphabetic() => {
+                let mut word = String::from(c);
+                while let Some(&n) = chars.peek() {
+                    if n.is_ascii_alphanumeric() || n == '_' {
+                        word.push(n);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                out.push_str(match word.as_str() {
+                    "True" => "true",
+                    "False" => "false",
+                    "None" => "null",
+                    "nan" | "NaN" => "\"\\u0000NaN\"",
+                    "inf" | "Infinity" => "\"\\u0000Inf\"",
+                    _ => return None,
+                });
+            }
+            '-' if chars.peek().is_some_and(|n| *n == 'i' || *n == 'I') => {
+                let mut word = String::new();
+                while let Some(&n) = chars.peek() {
+                    if !n.is_ascii_alphabetic() {
+                        break;
+                    }
+                    word.push(n);
+                    chars.next();
+                }
+                if word != "inf" && word != "Infinity" {
+                    return None;
+                }
+                out.push_str("\"\\u0000-Inf\"");
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 fn parse_record(t: &str) -> Option<Record> {
     let map: Map<String, Value> = match serde_json::from_str(t) {
         Ok(m) => m,
-        Err(_) => serde_json::from_str(&python_json(t)?).ok()?,
+        Err(_) => match python_json(t).and_then(|j| serde_json::from_str(&j).ok()) {
+            Some(m) => m,
+            None => serde_json::from_str(&python_dict(t)?).ok()?,
+        },
     };
     let mut r = Record::default();
     for (k, v) in map {
@@ -230,6 +303,24 @@ mod tests {
         assert_eq!(get("h"), f64::NEG_INFINITY);
         assert_eq!(r.info, vec![("s".into(), "NaN in a string".into())]);
         assert!(rec(r#"{"v": null}"#).points[0].1.is_nan());
+    }
+
+    #[test]
+    fn python_dict_literals_are_records_too() {
+        let r = rec("{'step': 3, 'loss': 0.5, 'ok': True, 'bad': None, 'g': nan, 'h': -inf, 'name': \"it's\", 'p': 'a \\'q\\''}");
+        assert_eq!(r.step, Some(3));
+        let get = |k: &str| r.points.iter().find(|p| p.0 == k).map(|p| p.1);
+        assert_eq!(get("loss"), Some(0.5));
+        assert_eq!(get("ok"), Some(1.0));
+        assert!(get("bad").unwrap().is_nan());
+        assert!(get("g").unwrap().is_nan());
+        assert_eq!(get("h"), Some(f64::NEG_INFINITY));
+        assert_eq!(
+            r.info,
+            vec![("name".into(), "it's".into()), ("p".into(), "a 'q'".into())]
+        );
+        assert!(matches!(parse_line("{'a': undefined_name}"), Line::Log(_)));
+        assert!(matches!(parse_line("{'a': 1"), Line::Log(_)));
     }
 
     #[test]

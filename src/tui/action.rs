@@ -39,6 +39,7 @@ pub enum Action {
     SmoothLess,
     ToggleFollow,
     ToggleWrap,
+    SortRuns,
 }
 
 impl Action {

@@ -113,7 +113,7 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
     (
         Action::ToggleDone,
         &["space", "x"],
-        "mark item done / not done",
+        "done / not done; runs: mark",
     ),
     (
         Action::CycleStatus,
@@ -137,36 +137,21 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
     (Action::ClearFilter, &["esc"], "clear filter / close"),
     (Action::ToggleDayView, &["v"], "plan: by step / day by day"),
     (Action::Reload, &["ctrl-r"], "reload from disk"),
-    (
-        Action::NewRun,
-        &["a"],
-        "runs: launch a project (parameter form)",
-    ),
-    (
-        Action::Compare,
-        &["c"],
-        "runs: compare the marked runs (space marks)",
-    ),
-    (
-        Action::CancelRun,
-        &["X"],
-        "runs: cancel (SIGTERM, then SIGKILL)",
-    ),
-    (Action::Rerun, &["R"], "runs: re-run with edited parameters"),
-    (
-        Action::DeleteRun,
-        &["D"],
-        "runs: delete a finished run (asks)",
-    ),
-    (Action::TagRun, &["t"], "runs: add a tag (-tag removes)"),
+    (Action::NewRun, &["a"], "runs: launch a project"),
+    (Action::Compare, &["c"], "runs: compare marked runs"),
+    (Action::CancelRun, &["X"], "runs: cancel the run"),
+    (Action::Rerun, &["R"], "runs: re-run, edit params"),
+    (Action::DeleteRun, &["D"], "runs: delete (asks first)"),
+    (Action::TagRun, &["t"], "runs: tag (-tag removes)"),
     (Action::NextMetric, &["]"], "runs: next metric"),
     (Action::PrevMetric, &["["], "runs: previous metric"),
     (Action::ToggleLogY, &["y"], "charts: log-scale y"),
     (Action::ToggleXAxis, &["T"], "charts: x = step / time"),
     (Action::SmoothMore, &["+"], "charts: more smoothing"),
     (Action::SmoothLess, &["-"], "charts: less smoothing"),
-    (Action::ToggleFollow, &["f"], "log: follow the end on / off"),
-    (Action::ToggleWrap, &["w"], "log: wrap long lines on / off"),
+    (Action::ToggleFollow, &["f"], "log: follow the end"),
+    (Action::ToggleWrap, &["w"], "log: wrap long lines"),
+    (Action::SortRuns, &["o"], "runs: change the sort"),
 ];
 
 #[derive(Debug, Clone)]

@@ -106,6 +106,36 @@ fn pick_metric(s: &[MetricSummary]) -> Option<String> {
         .map(|m| m.key.clone())
 }
 
+/// Order of the runs table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunSort {
+    Newest,
+    Status,
+    Duration,
+    /// By the chosen metric's last value (best first when the project says how).
+    Metric,
+}
+
+impl RunSort {
+    pub fn next(self) -> RunSort {
+        match self {
+            RunSort::Newest => RunSort::Status,
+            RunSort::Status => RunSort::Duration,
+            RunSort::Duration => RunSort::Metric,
+            RunSort::Metric => RunSort::Newest,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RunSort::Newest => "newest",
+            RunSort::Status => "status",
+            RunSort::Duration => "duration",
+            RunSort::Metric => "metric",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunsView {
     Table,
@@ -197,6 +227,7 @@ pub struct RunsUi {
     /// The metric `compare` holds.
     pub compare_metric: Option<String>,
     pub project_sel: usize,
+    pub sort: RunSort,
     /// Chart data ready to draw (smoothed, downsampled), rebuilt when data, size or
     /// chart options change — never while drawing.
     pub prepared: Vec<Prepared>,
@@ -231,6 +262,7 @@ impl Default for RunsUi {
             compare: Vec::new(),
             compare_metric: None,
             project_sel: 0,
+            sort: RunSort::Newest,
             prepared: Vec::new(),
         }
     }

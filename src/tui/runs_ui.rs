@@ -145,13 +145,14 @@ fn table(f: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     let title = format!(
-        " Runs ({}{}) · {} · marked {} ",
+        " Runs ({}{}) · sorted by {} (o) · {} · marked {} ",
         rows_idx.len(),
         if app.filter().is_empty() {
             String::new()
         } else {
             format!(" of {}", d.runs.len())
         },
+        app.runs.sort.label(),
         metric
             .as_deref()
             .map(|m| format!("metric {m} ([ ] to change)"))

@@ -681,7 +681,8 @@ impl App {
             | Action::SmoothMore
             | Action::SmoothLess
             | Action::ToggleFollow
-            | Action::ToggleWrap => {
+            | Action::ToggleWrap
+            | Action::SortRuns => {
                 self.status = Some(format!(
                     "that key works on the Runs tab ({})",
                     self.keymap.key(Action::Tab(4))
@@ -695,7 +696,8 @@ impl App {
     pub fn run_rows(&self) -> Vec<usize> {
         let f = self.filters[Tab::Runs as usize].to_lowercase();
         let words: Vec<&str> = f.split_whitespace().collect();
-        self.runs_data
+        let mut rows = self
+            .runs_data
             .runs
             .iter()
             .enumerate()
@@ -717,7 +719,44 @@ impl App {
                 }
             })
             .map(|(i, _)| i)
-            .collect()
+            .collect::<Vec<usize>>();
+        self.sort_runs(&mut rows);
+        rows
+    }
+
+    fn sort_runs(&self, rows: &mut [usize]) {
+        use super::runs::RunSort;
+        let runs = &self.runs_data.runs;
+        match self.runs.sort {
+            RunSort::Newest => {}
+            RunSort::Status => {
+                rows.sort_by_key(|&i| (!runs[i].status.is_active(), runs[i].status.as_str()))
+            }
+            RunSort::Duration => rows.sort_by(|&a, &b| {
+                let d = |i: usize| runs[i].duration(self.runs_data.now).unwrap_or(-1.0);
+                d(b).total_cmp(&d(a))
+            }),
+            RunSort::Metric => {
+                let Some(key) = self.chosen_metric() else {
+                    return;
+                };
+                let last = |i: usize| {
+                    self.runs_data
+                        .summaries
+                        .get(&runs[i].rowid)
+                        .and_then(|s| s.iter().find(|m| m.key == key))
+                        .and_then(|m| m.last)
+                        .filter(|v| v.is_finite())
+                };
+                // Lowest first (losses, error rates); runs without the metric last.
+                rows.sort_by(|&a, &b| match (last(a), last(b)) {
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                });
+            }
+        }
     }
 
     pub fn selected_run(&self) -> Option<&crate::runs::query::RunRow> {
@@ -800,6 +839,10 @@ impl App {
                     RunsView::Compare(ids) => vec![Effect::LoadCompare(ids)],
                     _ => vec![],
                 });
+            }
+            (RunsView::Table, Action::SortRuns) => {
+                self.runs.sort = self.runs.sort.next();
+                self.status = Some(format!("runs sorted by {}", self.runs.sort.label()));
             }
             (RunsView::Table, Action::ToggleDone) => {
                 let id = self.selected_run()?.id.clone();
