@@ -194,19 +194,6 @@ fn now() -> f64 {
     runs::proc::now()
 }
 
-fn fmt_dur(secs: Option<f64>) -> String {
-    match secs {
-        None => "-".into(),
-        Some(s) if s < 60.0 => format!("{s:.1}s"),
-        Some(s) if s < 3600.0 => format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64),
-        Some(s) => format!(
-            "{}h{:02}m",
-            (s / 3600.0) as u64,
-            ((s % 3600.0) / 60.0) as u64
-        ),
-    }
-}
-
 pub fn fmt_value(v: Option<f64>) -> String {
     match v {
         None => "NaN".into(),
@@ -332,13 +319,13 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             for r in &list {
                 let params: Vec<String> = diff
                     .iter()
-                    .filter_map(|k| r.params.get(k).map(|v| format!("{k}={}", plain(v))))
+                    .filter_map(|k| r.params.get(k).map(|v| format!("{k}={}", runs::plain(v))))
                     .collect();
                 println!(
                     "{:<40} {:<18} {:>8}  {:<18} {}",
                     r.id,
                     status_text(r),
-                    fmt_dur(r.duration(now())),
+                    runs::fmt_duration(r.duration(now())),
                     r.project.clone().unwrap_or_else(|| "-".into()),
                     params.join(" ")
                 );
@@ -367,7 +354,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             println!("  dir      {}", r.dir.display());
             println!(
                 "  duration {}  lines {}",
-                fmt_dur(r.duration(now())),
+                runs::fmt_duration(r.duration(now())),
                 r.lines
             );
             if let Some(m) = &meta {
@@ -396,7 +383,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                 let p: Vec<String> = r
                     .params
                     .iter()
-                    .map(|(k, v)| format!("{k}={}", plain(v)))
+                    .map(|(k, v)| format!("{k}={}", runs::plain(v)))
                     .collect();
                 println!("  params   {}", p.join(" "));
             }
@@ -552,7 +539,10 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             for (r, s) in list.iter().zip(&sums) {
                 print!("{:<40}", r.id);
                 for k in &diff {
-                    print!(" {:>12}", r.params.get(k).map(plain).unwrap_or("-".into()));
+                    print!(
+                        " {:>12}",
+                        r.params.get(k).map(runs::plain).unwrap_or("-".into())
+                    );
                 }
                 for k in &keys {
                     let v = s
@@ -596,7 +586,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                     let mut merged: Vec<String> = meta
                         .params
                         .iter()
-                        .map(|(k, v)| format!("{k}={}", plain(v)))
+                        .map(|(k, v)| format!("{k}={}", runs::plain(v)))
                         .collect();
                     merged.extend(params.iter().cloned());
                     project_spec(ctx, p, &merged, &meta.cwd)?
@@ -659,13 +649,6 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn plain(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
@@ -688,7 +671,7 @@ impl SweepPlan {
             .map(|c| {
                 self.varying
                     .iter()
-                    .map(|k| format!("{k}={}", plain(&c[k])))
+                    .map(|k| format!("{k}={}", runs::plain(&c[k])))
                     .collect::<Vec<_>>()
                     .join(" ")
             })

@@ -223,6 +223,14 @@ pub fn normalize_doi(s: &str) -> Option<String> {
     (t.starts_with("10.") && t.contains('/')).then(|| t.to_ascii_lowercase())
 }
 
+/// Tags from a `keywords` field (comma or semicolon separated), lower-cased.
+pub fn split_keywords(k: &str) -> Vec<String> {
+    k.split([',', ';'])
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
 /// Display fields derived from an entry.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Derived {
@@ -296,12 +304,7 @@ pub fn derive(e: &BibEntry) -> Derived {
     let tags = e
         .fields
         .get("keywords")
-        .map(|k| {
-            k.split([',', ';'])
-                .map(|t| t.trim().to_lowercase())
-                .filter(|t| !t.is_empty())
-                .collect()
-        })
+        .map(|k| split_keywords(k))
         .unwrap_or_default();
     Derived {
         title: f("title").unwrap_or_else(|| "(untitled)".to_string()),

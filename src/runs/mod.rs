@@ -123,6 +123,28 @@ pub fn write_json(path: &Path, v: &impl Serialize) -> anyhow::Result<()> {
     proc::write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))
 }
 
+/// A parameter value as a user writes it: strings bare, everything else as JSON.
+pub fn plain(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Human duration: `4.2s`, `3m07s`, `2h05m`; `-` when unknown.
+pub fn fmt_duration(secs: Option<f64>) -> String {
+    match secs {
+        None => "-".into(),
+        Some(s) if s < 60.0 => format!("{s:.1}s"),
+        Some(s) if s < 3600.0 => format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64),
+        Some(s) => format!(
+            "{}h{:02}m",
+            (s / 3600.0) as u64,
+            ((s % 3600.0) / 60.0) as u64
+        ),
+    }
+}
+
 /// A fresh run id: time, a slug of the name, and a few random-ish hex digits.
 pub fn new_id(name: &str) -> String {
     use std::hash::{BuildHasher, Hasher};

@@ -352,13 +352,6 @@ pub fn resolve_params(
     Ok(out)
 }
 
-fn plain(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// Quote a value for `sh -c`.
 pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
@@ -384,7 +377,7 @@ pub fn spec(
             let mut argv = vec![exe.display().to_string(), "exp".into(), e.clone()];
             for (k, v) in params {
                 argv.push("--param".into());
-                argv.push(format!("{k}={}", plain(v)));
+                argv.push(format!("{k}={}", super::plain(v)));
             }
             let shown = format!("labbook {}", argv[1..].join(" "));
             (argv, shown)
@@ -392,7 +385,7 @@ pub fn spec(
         (None, Some(t)) => {
             let mut line = t.clone();
             for (k, v) in params {
-                line = line.replace(&format!("{{{k}}}"), &shell_quote(&plain(v)));
+                line = line.replace(&format!("{{{k}}}"), &shell_quote(&super::plain(v)));
             }
             (vec!["sh".into(), "-c".into(), line.clone()], line)
         }

@@ -166,10 +166,7 @@ impl LaunchForm {
             .map(|(k, s)| {
                 let v = values
                     .and_then(|v| v.get(k))
-                    .map(|v| match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        o => o.to_string(),
-                    })
+                    .map(crate::runs::plain)
                     .or_else(|| {
                         s.default.as_ref().map(|d| match d {
                             toml::Value::String(s) => s.clone(),

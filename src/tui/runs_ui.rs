@@ -39,19 +39,6 @@ pub fn status_style(s: Status) -> Style {
     }
 }
 
-fn dur(secs: Option<f64>) -> String {
-    match secs {
-        None => "-".into(),
-        Some(s) if s < 60.0 => format!("{s:.0}s"),
-        Some(s) if s < 3600.0 => format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64),
-        Some(s) => format!(
-            "{}h{:02}m",
-            (s / 3600.0) as u64,
-            ((s % 3600.0) / 60.0) as u64
-        ),
-    }
-}
-
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     match &app.runs.view {
         RunsView::Table => table(f, app, area),
@@ -107,10 +94,9 @@ fn table(f: &mut Frame, app: &App, area: Rect) {
             let params: Vec<String> = diff
                 .iter()
                 .filter_map(|k| {
-                    r.params.get(k).map(|v| match v {
-                        serde_json::Value::String(s) => format!("{k}={s}"),
-                        o => format!("{k}={o}"),
-                    })
+                    r.params
+                        .get(k)
+                        .map(|v| format!("{k}={}", crate::runs::plain(v)))
                 })
                 .collect();
             let m = metric.as_ref().and_then(|k| {
@@ -137,7 +123,7 @@ fn table(f: &mut Frame, app: &App, area: Rect) {
                 Cell::from(Span::styled(mark, THEME.accent)),
                 Cell::from(Span::styled(status, status_style(r.status))),
                 Cell::from(r.id.clone()),
-                Cell::from(dur(r.duration(d.now))),
+                Cell::from(crate::runs::fmt_duration(r.duration(d.now))),
                 Cell::from(params.join(" ")),
                 Cell::from(mtext),
                 Cell::from(Span::styled(spark, THEME.gauge)),
@@ -216,35 +202,23 @@ pub fn sparkline_text(values: &[f64], width: usize) -> String {
         .collect()
 }
 
-fn chart(f: &mut Frame, app: &App, p: &Prepared, area: Rect, title: &str) {
+fn chart<'a>(f: &mut Frame, app: &App, p: &'a Prepared, area: Rect, title: &str) {
+    let line = |data: &'a [(f64, f64)], style: Style| {
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(style)
+            .data(data)
+    };
     let mut datasets = Vec::new();
     for (label, colour, raw, smooth) in &p.lines {
-        let c = COLOURS[*colour % PALETTE];
+        let c = Style::default().fg(COLOURS[*colour % PALETTE]);
         if app.runs.smoothing > 0.0 {
-            datasets.push(
-                Dataset::default()
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(Style::default().fg(c).add_modifier(Modifier::DIM))
-                    .data(raw),
-            );
-            datasets.push(
-                Dataset::default()
-                    .name(label.clone())
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(Style::default().fg(c))
-                    .data(smooth),
-            );
+            // The raw line faint behind the smoothed one (TensorBoard's look).
+            datasets.push(line(raw, c.add_modifier(Modifier::DIM)));
+            datasets.push(line(smooth, c).name(label.clone()));
         } else {
-            datasets.push(
-                Dataset::default()
-                    .name(label.clone())
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Line)
-                    .style(Style::default().fg(c))
-                    .data(raw),
-            );
+            datasets.push(line(raw, c).name(label.clone()));
         }
     }
     let fmt = |v: f64| {
@@ -296,10 +270,7 @@ fn run_view(f: &mut Frame, app: &App, id: &str, area: Rect) {
     let params: Vec<String> = r
         .params
         .iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => format!("{k}={s}"),
-            o => format!("{k}={o}"),
-        })
+        .map(|(k, v)| format!("{k}={}", crate::runs::plain(v)))
         .collect();
     let mut status = vec![Span::styled(
         format!(" {} ", r.status.as_str()),
@@ -314,7 +285,7 @@ fn run_view(f: &mut Frame, app: &App, id: &str, area: Rect) {
     status.push(Span::raw(format!(
         "  {}  ·  {}  ·  {} lines",
         r.id,
-        dur(r.duration(d.now)),
+        crate::runs::fmt_duration(r.duration(d.now)),
         r.lines
     )));
     if let Some(reason) = &r.reason {
