@@ -87,6 +87,8 @@ enum Msg {
     Tick,
     /// A cancel finished in the background.
     Cancelled(String, String),
+    /// Whether this TUI ingests run output (false: another labbook holds the lock).
+    IngestRole(bool),
 }
 
 /// Open the TUI on a started context.
@@ -184,6 +186,12 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
                     refresh_runs = true;
                     continue;
                 }
+                Msg::IngestRole(ours) => {
+                    app.runs_data.ingesting = ours;
+                    app.ingesting = ours;
+                    dirty = true;
+                    continue;
+                }
                 Msg::Cancelled(id, outcome) => {
                     app.status = Some(format!("{id}: {outcome}"));
                     refresh_runs = true;
@@ -263,9 +271,8 @@ fn load_preview(app: &mut App, ctx: &Context) {
 
 /// Reload the runs table and follow the open run or comparison.
 pub fn refresh_runs_view(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
-    let ingesting = app.runs_data.ingesting;
     app.runs_data = runs::RunsData::load(&ctx.store.conn, &ctx.data_dir)?;
-    app.runs_data.ingesting = ingesting;
+    app.runs_data.ingesting = app.ingesting;
     if let Some(log) = app.runs.log.as_mut() {
         log.poll();
     }
@@ -348,6 +355,9 @@ fn spawn_ingest(
     let policy = ctx.config.runs.policy();
     Some(std::thread::spawn(move || {
         let lock = crate::runs::ingest::try_lock(&data_dir).ok().flatten();
+        if tx.send(Msg::IngestRole(lock.is_some())).is_err() {
+            return;
+        }
         let mut store = if lock.is_some() {
             crate::store::Store::open(&db).ok()
         } else {

@@ -237,6 +237,8 @@ pub struct App {
     pub runs: super::runs::RunsUi,
     /// Terminal size (columns, rows), for chart preparation.
     pub size: (u16, u16),
+    /// This TUI's ingest worker holds the ingest lock.
+    pub ingesting: bool,
 }
 
 impl App {
@@ -256,6 +258,7 @@ impl App {
             runs_data: super::runs::RunsData::default(),
             runs: super::runs::RunsUi::default(),
             size: (120, 36),
+            ingesting: true,
         }
     }
 
