@@ -36,11 +36,15 @@ pub struct Context {
 
 /// `--data-dir`, else `$LABBOOK_HOME`, else the XDG data directory.
 pub fn resolve_data_dir(opt: Option<&Path>) -> anyhow::Result<PathBuf> {
+    // Absolute, so paths stored in the index (run directories) stay valid from any
+    // working directory.
+    let absolute =
+        |p: PathBuf| std::path::absolute(&p).with_context(|| format!("resolving {}", p.display()));
     if let Some(d) = opt {
-        return Ok(d.to_path_buf());
+        return absolute(d.to_path_buf());
     }
     if let Some(h) = std::env::var_os("LABBOOK_HOME").filter(|h| !h.is_empty()) {
-        return Ok(PathBuf::from(h));
+        return absolute(PathBuf::from(h));
     }
     dirs::data_dir()
         .map(|d| d.join("labbook"))

@@ -261,6 +261,96 @@ fn a_run_whose_supervisor_was_killed_is_lost_not_running() {
     let v = wait_done(d.path(), &id);
     assert_eq!(v["run"]["status"], "lost");
     assert!(!run_dir(&v).join("exit.json").exists());
+    // Following a lost run ends instead of waiting forever.
+    lb(d.path())
+        .args(["run", "logs", &id, "-f"])
+        .timeout(Duration::from_secs(15))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("up"));
+    // Deleting it is fine while an ingester still follows it.
+    lb(d.path())
+        .args(["run", "delete", &id, "--yes"])
+        .assert()
+        .success();
+    lb(d.path())
+        .args(["run", "list", "--json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("[]"));
+}
+
+#[test]
+fn a_queued_sweep_run_cancelled_never_starts() {
+    let d = tempfile::tempdir().unwrap();
+    lb(d.path())
+        .args([
+            "project",
+            "add",
+            "slow",
+            "--command",
+            "echo {n}; sleep 1.5",
+            "--default",
+            "n=1",
+        ])
+        .assert()
+        .success();
+    lb(d.path())
+        .args([
+            "run",
+            "sweep",
+            "slow",
+            "--param",
+            "n=1,2",
+            "--max-parallel",
+            "1",
+            "--yes",
+        ])
+        .assert()
+        .success();
+    let list = || -> Vec<Value> {
+        let out = lb(d.path())
+            .args(["run", "list", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let t = Instant::now();
+    let queued = loop {
+        let l = list();
+        if let Some(q) = l
+            .iter()
+            .find(|r| r["status"] == "queued" && r["params"]["n"] == 2)
+        {
+            if l.iter().any(|r| r["status"] == "running") {
+                break q["id"].as_str().unwrap().to_string();
+            }
+        }
+        assert!(t.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    lb(d.path())
+        .args(["run", "cancel", &queued])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cancelled before it started"));
+    let v = wait_done(d.path(), &queued);
+    assert_eq!(v["run"]["status"], "killed");
+    assert!(
+        !run_dir(&v).join("supervisor.json").exists(),
+        "it never started"
+    );
+    assert_eq!(v["run"]["lines"], 0);
+    // The other run completes normally.
+    let t = Instant::now();
+    while !list().iter().any(|r| r["status"] == "completed") {
+        assert!(t.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]

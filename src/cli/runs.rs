@@ -225,22 +225,16 @@ pub fn start_spec(
 ) -> anyhow::Result<(PathBuf, runs::RunMeta)> {
     let root = runs::runs_dir(&ctx.data_dir);
     let (dir, meta) = launch::create(&root, spec)?;
-    let rowid = ingest::register(&ctx.store.conn, &dir, &meta)?;
+    ingest::register(&ctx.store.conn, &dir, &meta)?;
     if !tags.is_empty() {
         let row = query::find(&ctx.store.conn, &meta.id)?;
         query::set_tags(&ctx.store.conn, &row, tags, &[])?;
     }
-    let _ = rowid;
-    let child = launch::spawn_supervisor(&exe()?, &dir)?;
-    runs::write_json(
-        &dir.join(runs::LAUNCH),
-        &runs::LaunchRecord::of(child.id() as i32),
-    )?;
-    sweep::reap_in_background(child);
+    launch::start(&exe()?, &dir)?;
     Ok((dir, meta))
 }
 
-fn project_spec(
+pub fn project_spec(
     ctx: &Context,
     name: &str,
     params: &[String],
@@ -459,30 +453,8 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             if !r.status.is_active() {
                 bail!("run {} is already {}", r.id, r.status.as_str());
             }
-            if !r.dir.join(runs::SUPERVISOR).exists() {
-                // Not started yet: record the cancel; a sweep runner will not start it.
-                runs::write_json(&r.dir.join(runs::CANCEL), &json!({"at": now()}))?;
-                if r.sweep.is_none() {
-                    let exit = runs::Exit {
-                        cancelled: true,
-                        at: now(),
-                        ..Default::default()
-                    };
-                    runs::write_json(&r.dir.join(runs::EXIT), &exit)?;
-                }
-                println!("{}: cancelled before it started", r.id);
-            } else {
-                let killed = launch::cancel(&r.dir, Duration::from_secs_f64(grace.max(0.0)))?;
-                println!(
-                    "{}: {}",
-                    r.id,
-                    if killed {
-                        "did not stop within the grace period: killed (SIGKILL)"
-                    } else {
-                        "stopped (SIGTERM)"
-                    }
-                );
-            }
+            let outcome = launch::cancel(&r.dir, Duration::from_secs_f64(grace.max(0.0)))?;
+            println!("{}: {}", r.id, outcome.describe());
             // Give the supervisor a moment to record the exit, then update the index.
             for _ in 0..40 {
                 if r.dir.join(runs::EXIT).exists() {
@@ -821,7 +793,10 @@ fn emit(out: &mut impl Write, raw: &[u8], grep: Option<&str>) -> std::io::Result
         let text = String::from_utf8_lossy(line);
         let shown = runs::protocol::fold_cr(&text);
         if let Some(g) = grep {
-            if !runs::protocol::strip_ansi(shown).contains(g) {
+            if !runs::protocol::strip_ansi(shown)
+                .to_lowercase()
+                .contains(&g.to_lowercase())
+            {
                 continue;
             }
         }
@@ -842,14 +817,39 @@ fn print_logs(dir: &Path, o: bool, e: bool, grep: Option<&str>) -> anyhow::Resul
     Ok(())
 }
 
+/// No process will ever write to this run again (and no exit record will come).
+fn run_is_gone(dir: &Path) -> bool {
+    match runs::read_json::<runs::SupervisorRecord>(&dir.join(runs::SUPERVISOR)) {
+        Ok(Some(s)) => {
+            !runs::proc::alive(s.pid, s.start_ticks, &s.boot_id)
+                && !runs::proc::alive(s.supervisor_pid, s.supervisor_ticks, &s.boot_id)
+                && !dir.join(runs::EXIT).exists()
+        }
+        _ => {
+            runs::read_json::<runs::LaunchRecord>(&dir.join(runs::LAUNCH))
+                .ok()
+                .flatten()
+                .is_some_and(|l| !l.alive())
+                && !dir.join(runs::EXIT).exists()
+        }
+    }
+}
+
 /// Print output as it arrives until the run has ended and every byte is shown.
 fn follow_logs(dir: &Path, o: bool, e: bool, grep: Option<&str>) -> anyhow::Result<()> {
     let paths = log_paths(dir, o, e);
     let mut offsets = vec![0u64; paths.len()];
     let mut partial: Vec<Vec<u8>> = vec![Vec::new(); paths.len()];
     let mut out = std::io::stdout().lock();
+    let mut last_check = std::time::Instant::now();
     loop {
-        let ended = dir.join(runs::EXIT).exists();
+        // Ended: an exit record, or (checked each second) a run whose processes are
+        // gone without one — a lost run never gets a record.
+        let mut ended = dir.join(runs::EXIT).exists();
+        if !ended && last_check.elapsed() >= Duration::from_secs(1) {
+            last_check = std::time::Instant::now();
+            ended = run_is_gone(dir);
+        }
         let mut progress = false;
         for (i, p) in paths.iter().enumerate() {
             let Ok(mut f) = std::fs::File::open(p) else {

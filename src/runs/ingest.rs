@@ -56,6 +56,8 @@ struct Tracked {
     life: Lifecycle,
     offsets: [u64; 2],
     lines: [u64; 2],
+    /// File sizes seen last cycle (growth without a full line is still activity).
+    sizes: [u64; 2],
     records: i64,
     last_step: Option<i64>,
     sup: Option<SupervisorRecord>,
@@ -86,16 +88,9 @@ pub struct Ingester {
 
 /// Register a run directory in the index (idempotent). Returns the run's row id.
 pub fn register(conn: &Connection, dir: &Path, meta: &RunMeta) -> rusqlite::Result<i64> {
-    if let Some(id) = conn
-        .query_row("SELECT id FROM runs WHERE uid = ?1", [&meta.id], |r| {
-            r.get(0)
-        })
-        .optional()?
-    {
-        return Ok(id);
-    }
+    // INSERT OR IGNORE: a launcher and an ingester may register the same run at once.
     conn.execute(
-        "INSERT INTO runs(uid, name, project, command, params, dir, created_at, sweep, seed, git_commit, git_dirty, host, backend)
+        "INSERT OR IGNORE INTO runs(uid, name, project, command, params, dir, created_at, sweep, seed, git_commit, git_dirty, host, backend)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             meta.id,
@@ -113,7 +108,9 @@ pub fn register(conn: &Connection, dir: &Path, meta: &RunMeta) -> rusqlite::Resu
             if meta.backend.is_empty() { "local" } else { meta.backend.as_str() },
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    conn.query_row("SELECT id FROM runs WHERE uid = ?1", [&meta.id], |r| {
+        r.get(0)
+    })
 }
 
 impl Ingester {
@@ -128,9 +125,12 @@ impl Ingester {
         }
     }
 
-    /// Runs still followed (not finished).
+    /// Runs queued or running (a lost run is still followed, but not active).
     pub fn active(&self) -> usize {
-        self.tracked.len()
+        self.tracked
+            .values()
+            .filter(|t| t.life.status.is_active())
+            .count()
     }
 
     pub fn with_policy(mut self, policy: StallPolicy) -> Ingester {
@@ -196,6 +196,7 @@ impl Ingester {
                     r.get::<_, Option<i64>>(12)?.unwrap_or(0) as u64,
                     r.get::<_, Option<i64>>(14)?.unwrap_or(0) as u64,
                 ],
+                sizes: [0; 2],
                 sup: None,
                 exited: false,
                 finished: false,
@@ -249,6 +250,18 @@ impl Ingester {
 
     /// One pass over every unfinished run. Returns what changed.
     pub fn cycle(&mut self, conn: &mut Connection) -> anyhow::Result<CycleReport> {
+        let r = self.cycle_inner(conn);
+        if r.is_err() {
+            // The transaction rolled back: forget what this cycle believed, so the next
+            // one starts again from what the database committed.
+            self.tracked.clear();
+            self.summaries.clear();
+            self.keys.clear();
+        }
+        r
+    }
+
+    fn cycle_inner(&mut self, conn: &mut Connection) -> anyhow::Result<CycleReport> {
         let mut report = CycleReport::default();
         self.discover(conn, &mut report)?;
         let now = proc::now();
@@ -257,7 +270,9 @@ impl Ingester {
             conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;")?;
             self.tuned = true;
         }
-        let tx = conn.transaction()?;
+        // Take the write lock up front: a read-then-write transaction could fail with
+        // a busy snapshot when someone else writes in between.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let ids: Vec<i64> = self.tracked.keys().copied().collect();
         // Points grouped by series, each series in reported order.
         let mut points: Series = HashMap::new();
@@ -265,7 +280,11 @@ impl Ingester {
             let Some(mut t) = self.tracked.remove(&id) else {
                 continue;
             };
-            let before = (t.life.status, t.life.reason.clone(), t.life.stalled);
+            // A run deleted from the index is no longer followed.
+            let uid: Option<String> = tx
+                .query_row("SELECT uid FROM runs WHERE id = ?1", [t.id], |r| r.get(0))
+                .optional()?;
+            let Some(uid) = uid else { continue };
             let mut effects = Vec::new();
             // 1. The supervisor's files: started, exited.
             if t.sup.is_none() {
@@ -282,19 +301,20 @@ impl Ingester {
             let ended = exit.is_some();
             let mut run_backlog = false;
             for (k, stream) in STREAMS.iter().enumerate() {
-                let (bytes, lines, backlog) =
+                let (bytes, lines, backlog, grew) =
                     self.tail(&tx, &mut t, k, stream, ended, now, &mut points)?;
                 report.bytes += bytes;
                 report.lines += lines;
                 report.backlog |= backlog;
                 run_backlog |= backlog;
-                if lines > 0 {
+                // Output counts as activity even before its line ends (progress bars).
+                if lines > 0 || grew {
                     effects.extend(t.life.handle(Event::Output { at: now }));
                 }
             }
-            if let Some(e) = exit {
+            if let Some(e) = &exit {
                 t.exited = true;
-                effects.extend(t.life.handle(Event::Exited(e)));
+                effects.extend(t.life.handle(Event::Exited(e.clone())));
             } else if t.life.status == Status::Queued && t.sup.is_none() {
                 if let Ok(Some(l)) = read_json::<super::LaunchRecord>(&t.dir.join(super::LAUNCH)) {
                     if !l.alive() && !t.dir.join(SUPERVISOR).exists() && !t.dir.join(EXIT).exists()
@@ -313,22 +333,16 @@ impl Ingester {
                 }
             }
             effects.extend(t.life.handle(Event::Tick { now }));
-            // The effects are the state changes already applied to `t.life`; they are
-            // written below as the run's row.
-            drop(effects);
-            let after = (t.life.status, t.life.reason.clone(), t.life.stalled);
-            if before.0 != after.0 {
-                let uid: String =
-                    tx.query_row("SELECT uid FROM runs WHERE id = ?1", [t.id], |r| r.get(0))?;
-                report.changed.push((uid, after.0));
+            // The state machine has applied the effects to `t.life` (written below as
+            // the run's row); status changes are reported.
+            for e in effects {
+                if let super::fsm::Effect::Status { status, .. } = e {
+                    report.changed.push((uid.clone(), status));
+                }
             }
             // Finished: terminal status and every byte read.
             t.finished = t.life.status.is_terminal() && t.exited && !run_backlog;
-            let exit_rec: Option<Exit> = if t.exited {
-                read_json(&t.dir.join(EXIT)).unwrap_or(None)
-            } else {
-                None
-            };
+            let exit_rec = exit;
             tx.execute(
                 "UPDATE runs SET status = ?2, reason = ?3, stalled = ?4, started_at = ?5, ended_at = ?6, last_output = ?7,
                    interval = ?8, pid = COALESCE(?9, pid), exit_code = ?10, signal = ?11, records = ?12, last_step = ?13, finished = ?14
@@ -414,16 +428,18 @@ impl Ingester {
         ended: bool,
         now: f64,
         points: &mut Series,
-    ) -> anyhow::Result<(u64, u64, bool)> {
+    ) -> anyhow::Result<(u64, u64, bool, bool)> {
         let path = t.dir.join(stream);
         let mut f = match std::fs::File::open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0, false)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0, false, false)),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
         let size = f.metadata()?.len();
+        let grew = size > t.sizes[k];
+        t.sizes[k] = size;
         if size <= t.offsets[k] {
-            return Ok((0, 0, false));
+            return Ok((0, 0, false, false));
         }
         let want = (size - t.offsets[k]).min(CHUNK);
         f.seek(SeekFrom::Start(t.offsets[k]))?;
@@ -478,7 +494,7 @@ impl Ingester {
         }
         t.offsets[k] += take as u64;
         t.lines[k] += nlines;
-        Ok((take as u64, nlines, backlog || take < complete))
+        Ok((take as u64, nlines, backlog || take < complete, grew))
     }
 }
 

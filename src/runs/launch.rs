@@ -141,7 +141,25 @@ pub fn create(runs_root: &Path, spec: &Spec) -> anyhow::Result<(PathBuf, RunMeta
         backend: "local".into(),
     };
     write_json(&dir.join(META), &meta)?;
+    // Until a supervisor takes over, the creator is the run's launcher: if it dies
+    // first, the run is recorded as never started instead of staying queued.
+    write_json(
+        &dir.join(super::LAUNCH),
+        &super::LaunchRecord::of(std::process::id() as i32),
+    )?;
     Ok((dir, meta))
+}
+
+/// Start the supervisor for a created run, record it as the run's launcher, and reap
+/// it on a thread.
+pub fn start(exe: &Path, dir: &Path) -> anyhow::Result<()> {
+    let child = spawn_supervisor(exe, dir)?;
+    write_json(
+        &dir.join(super::LAUNCH),
+        &super::LaunchRecord::of(child.id() as i32),
+    )?;
+    super::sweep::reap_in_background(child);
+    Ok(())
 }
 
 /// Start the detached supervisor for a created run. `exe` is the labbook binary.
@@ -176,6 +194,15 @@ pub fn supervise(dir: &Path) -> anyhow::Result<()> {
             .open(dir.join(name))
             .with_context(|| format!("opening {}/{name}", dir.display()))
     };
+    // Cancelled while queued: never start it.
+    if dir.join(CANCEL).exists() {
+        let exit = Exit {
+            cancelled: true,
+            at: proc::now(),
+            ..Default::default()
+        };
+        return write_json(&dir.join(EXIT), &exit);
+    }
     let (out, err) = (open(STDOUT)?, open(STDERR)?);
     let mut cmd = Command::new(&meta.argv[0]);
     cmd.args(&meta.argv[1..])
@@ -210,7 +237,18 @@ pub fn supervise(dir: &Path) -> anyhow::Result<()> {
         boot_id: proc::boot_id(),
         started_at: proc::now(),
     };
-    write_json(&dir.join(SUPERVISOR), &record)?;
+    if let Err(e) = write_json(&dir.join(SUPERVISOR), &record) {
+        // Without its record nobody could follow or cancel the run: stop it.
+        let _ = proc::signal_group(pid, Signal::SIGKILL);
+        let _ = child.wait();
+        let exit = Exit {
+            error: Some(format!("could not record the started process: {e:#}")),
+            at: proc::now(),
+            ..Default::default()
+        };
+        write_json(&dir.join(EXIT), &exit)?;
+        return Err(e);
+    }
     let status = child.wait().context("waiting for the run")?;
     let exit = Exit {
         code: status.code(),
@@ -223,26 +261,89 @@ pub fn supervise(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stop a run: mark the request, SIGTERM the process group, SIGKILL it after `grace`.
-/// Returns true when the group had to be killed.
-pub fn cancel(dir: &Path, grace: Duration) -> anyhow::Result<bool> {
+/// What a cancel did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// It had not started; it never will.
+    BeforeStart,
+    /// It stopped on SIGTERM within the grace period.
+    Terminated,
+    /// It ignored SIGTERM and was killed.
+    Killed,
+    /// Its processes were already gone.
+    AlreadyGone,
+}
+
+impl Cancelled {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Cancelled::BeforeStart => "cancelled before it started",
+            Cancelled::Terminated => "stopped (SIGTERM)",
+            Cancelled::Killed => "did not stop within the grace period: killed (SIGKILL)",
+            Cancelled::AlreadyGone => "its processes had already ended",
+        }
+    }
+}
+
+fn signal_members(rec: &SupervisorRecord, sig: Signal) -> usize {
+    let members = proc::group_members(rec.pgid, rec.start_ticks);
+    for pid in &members {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(*pid), sig);
+    }
+    members.len()
+}
+
+/// Stop a run. A queued run is marked so that it never starts; a running one gets
+/// SIGTERM (every member of its process group), then SIGKILL after `grace`.
+pub fn cancel(dir: &Path, grace: Duration) -> anyhow::Result<Cancelled> {
     if dir.join(EXIT).exists() {
         bail!("the run has already ended");
     }
-    let rec: SupervisorRecord = read_json(&dir.join(SUPERVISOR))?
-        .context("the run has not started yet (no supervisor record)")?;
-    write_json(&dir.join(CANCEL), &serde_json::json!({ "at": proc::now() }))?;
-    if !proc::alive(rec.pid, rec.start_ticks, &rec.boot_id) && !proc::group_alive(rec.pgid) {
-        return Ok(false);
+    let mut rec: Option<SupervisorRecord> = read_json(&dir.join(SUPERVISOR))?;
+    if rec.is_none() {
+        write_json(&dir.join(CANCEL), &serde_json::json!({ "at": proc::now() }))?;
+        // A supervisor that is starting right now either sees the mark (and never
+        // starts the process) or has started it: give it a moment to say which.
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        while Instant::now() < deadline && rec.is_none() && !dir.join(EXIT).exists() {
+            std::thread::sleep(Duration::from_millis(50));
+            rec = read_json(&dir.join(SUPERVISOR))?;
+        }
+        if rec.is_none() {
+            let launcher_alive = read_json::<super::LaunchRecord>(&dir.join(super::LAUNCH))?
+                .is_some_and(|l| l.alive());
+            if !launcher_alive && !dir.join(EXIT).exists() {
+                write_json(
+                    &dir.join(EXIT),
+                    &Exit {
+                        cancelled: true,
+                        at: proc::now(),
+                        ..Default::default()
+                    },
+                )?;
+            }
+            return Ok(Cancelled::BeforeStart);
+        }
     }
-    let _ = proc::signal_group(rec.pgid, Signal::SIGTERM);
+    let Some(rec) = rec else {
+        return Ok(Cancelled::BeforeStart);
+    };
+    if proc::group_members(rec.pgid, rec.start_ticks).is_empty() {
+        return Ok(Cancelled::AlreadyGone);
+    }
+    // Marked only once there is something to stop, so a run that just finished by
+    // itself is not recorded as cancelled.
+    write_json(&dir.join(CANCEL), &serde_json::json!({ "at": proc::now() }))?;
+    signal_members(&rec, Signal::SIGTERM);
     let deadline = Instant::now() + grace;
     while Instant::now() < deadline {
-        if !proc::group_alive(rec.pgid) {
-            return Ok(false);
+        if proc::group_members(rec.pgid, rec.start_ticks).is_empty() {
+            return Ok(Cancelled::Terminated);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = proc::signal_group(rec.pgid, Signal::SIGKILL);
-    Ok(true)
+    if signal_members(&rec, Signal::SIGKILL) == 0 {
+        return Ok(Cancelled::Terminated);
+    }
+    Ok(Cancelled::Killed)
 }

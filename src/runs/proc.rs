@@ -113,14 +113,70 @@ pub fn now() -> f64 {
 
 /// Write a file via a temporary name and rename, so readers never see half of it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)?;
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    // A name of its own per writer, so concurrent writers never share a temp file.
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let tmp = std::path::PathBuf::from(name);
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+/// Processes in process group `pgid` that started no earlier than `min_ticks`
+/// (members of the run's group, not of a later group that reused the id).
+pub fn group_members(pgid: i32, min_ticks: u64) -> Vec<i32> {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            let Some(close) = stat.rfind(')') else {
+                return false;
+            };
+            let f: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+            // fields after the name: state(0) ppid(1) pgrp(2) … starttime(19)
+            f.len() > 19
+                && f[0] != "Z"
+                && f[2].parse() == Ok(pgid)
+                && f[19].parse::<u64>().is_ok_and(|t| t >= min_ticks)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_members_are_found_by_group_and_start_time() {
+        let me = std::process::id() as i32;
+        let pgid = nix::unistd::getpgrp().as_raw();
+        let t = start_ticks(me).unwrap();
+        assert!(group_members(pgid, 0).contains(&me));
+        assert!(!group_members(pgid, t + 1_000_000).contains(&me));
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.json");
+        write_atomic(&p, b"1").unwrap();
+        write_atomic(&p, b"2").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"2");
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
 
     #[test]
     fn this_process_is_alive_and_a_wrong_start_time_is_not() {

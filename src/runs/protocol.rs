@@ -92,15 +92,17 @@ fn python_json(t: &str) -> Option<String> {
     if !(t.contains("NaN") || t.contains("Infinity")) {
         return None;
     }
-    let mut out = String::with_capacity(t.len() + 16);
+    // Work on bytes: the tokens are ASCII, and every other byte (UTF-8 included) is
+    // copied through unchanged.
+    let b = t.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len() + 16);
     let mut in_str = false;
     let mut escaped = false;
-    let b = t.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         if in_str {
-            out.push(c as char);
+            out.push(c);
             if escaped {
                 escaped = false;
             } else if c == b'\\' {
@@ -111,29 +113,26 @@ fn python_json(t: &str) -> Option<String> {
             i += 1;
             continue;
         }
+        let rest = &b[i..];
         if c == b'"' {
             in_str = true;
-            out.push('"');
+            out.push(c);
             i += 1;
-            continue;
-        }
-        let rest = &t[i..];
-        if rest.starts_with("NaN") {
-            out.push_str("\"\\u0000NaN\"");
+        } else if rest.starts_with(b"NaN") {
+            out.extend_from_slice(b"\"\\u0000NaN\"");
             i += 3;
-        } else if rest.starts_with("-Infinity") {
-            out.push_str("\"\\u0000-Inf\"");
+        } else if rest.starts_with(b"-Infinity") {
+            out.extend_from_slice(b"\"\\u0000-Inf\"");
             i += 9;
-        } else if rest.starts_with("Infinity") {
-            out.push_str("\"\\u0000Inf\"");
+        } else if rest.starts_with(b"Infinity") {
+            out.extend_from_slice(b"\"\\u0000Inf\"");
             i += 8;
         } else {
-            // Multi-byte UTF-8 only occurs inside strings in valid JSON.
-            out.push(c as char);
+            out.push(c);
             i += 1;
         }
     }
-    Some(out)
+    String::from_utf8(out).ok()
 }
 
 fn special(s: &str) -> Option<f64> {
@@ -321,6 +320,28 @@ mod tests {
         );
         assert!(matches!(parse_line("{'a': undefined_name}"), Line::Log(_)));
         assert!(matches!(parse_line("{'a': 1"), Line::Log(_)));
+    }
+
+    #[test]
+    fn non_ascii_text_never_panics_and_survives() {
+        for l in [
+            "{'msg': 'NaN seen', 'unit': 'µs'}",
+            "{\"unit\": \"µs\", \"v\": NaN}",
+            "{µ NaN}",
+            "{\"é\": Infinity}",
+        ] {
+            let _ = parse_line(l);
+        }
+        let r = rec("{\"unit\": \"µs\", \"v\": NaN}");
+        assert_eq!(r.info, vec![("unit".into(), "µs".into())]);
+        let r = rec("{'msg': 'NaN seen', 'unit': 'µs'}");
+        assert_eq!(
+            r.info,
+            vec![
+                ("msg".into(), "NaN seen".into()),
+                ("unit".into(), "µs".into())
+            ]
+        );
     }
 
     #[test]

@@ -169,25 +169,7 @@ pub type Point = (i64, f64, f64);
 
 /// Every point of one metric of one run, in the order it was reported.
 pub fn series(conn: &Connection, run: i64, key: &str) -> rusqlite::Result<Vec<Point>> {
-    let Some(key_id) = conn
-        .query_row("SELECT id FROM metric_keys WHERE name = ?1", [key], |r| {
-            r.get::<_, i64>(0)
-        })
-        .optional()?
-    else {
-        return Ok(Vec::new());
-    };
-    conn.prepare_cached(
-        "SELECT step, wall, value FROM metrics WHERE run_id = ?1 AND key_id = ?2 ORDER BY seq",
-    )?
-    .query_map([run, key_id], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get::<_, Option<f64>>(2)?.unwrap_or(f64::NAN),
-        ))
-    })?
-    .collect()
+    series_from(conn, run, key, 0)
 }
 
 pub fn info(conn: &Connection, run: i64) -> rusqlite::Result<Vec<(String, String)>> {

@@ -126,7 +126,8 @@ pub fn run_runner(exe: &Path, dir: &Path) -> anyhow::Result<()> {
     let mut pending: Vec<PathBuf> = rec.runs.clone();
     let mut live: Vec<(PathBuf, std::process::Child)> = Vec::new();
     loop {
-        live.retain_mut(|(d, c)| !(d.join(EXIT).exists() || matches!(c.try_wait(), Ok(Some(_)))));
+        // Always reap (a finished supervisor must not linger as a zombie).
+        live.retain_mut(|(_, c)| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
         while live.len() < rec.max_parallel && !pending.is_empty() {
             let d = pending.remove(0);
             if d.join(CANCEL).exists() {

@@ -92,6 +92,16 @@ impl LogTail {
             }
             self.offsets[k] += buf.len() as u64;
             self.partial[k].extend_from_slice(&buf);
+            // A line that never ends (a progress bar redrawn with \r) is kept from its
+            // last redraw only, so memory stays bounded.
+            if self.partial[k].len() > (1 << 20) && !self.partial[k].contains(&b'\n') {
+                let keep = self.partial[k]
+                    .iter()
+                    .rposition(|b| *b == b'\r')
+                    .map(|i| i + 1)
+                    .unwrap_or(self.partial[k].len() - (64 << 10));
+                self.partial[k].drain(..keep);
+            }
             if let Some(cut) = self.partial[k].iter().rposition(|b| *b == b'\n') {
                 let rest = self.partial[k].split_off(cut + 1);
                 let done = std::mem::replace(&mut self.partial[k], rest);

@@ -271,7 +271,8 @@ fn load_preview(app: &mut App, ctx: &Context) {
 
 /// Reload the runs table and follow the open run or comparison.
 pub fn refresh_runs_view(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
-    app.runs_data = runs::RunsData::load(&ctx.store.conn, &ctx.data_dir)?;
+    let projects = std::mem::take(&mut app.runs_data.projects);
+    app.runs_data = runs::RunsData::load(&ctx.store.conn, &ctx.data_dir, Some(projects))?;
     app.runs_data.ingesting = app.ingesting;
     if let Some(log) = app.runs.log.as_mut() {
         log.poll();
@@ -354,7 +355,7 @@ fn spawn_ingest(
     let db = ctx.store.path().to_path_buf();
     let policy = ctx.config.runs.policy();
     Some(std::thread::spawn(move || {
-        let lock = crate::runs::ingest::try_lock(&data_dir).ok().flatten();
+        let mut lock = crate::runs::ingest::try_lock(&data_dir).ok().flatten();
         if tx.send(Msg::IngestRole(lock.is_some())).is_err() {
             return;
         }
@@ -363,10 +364,22 @@ fn spawn_ingest(
         } else {
             None
         };
+        let mut last_try = std::time::Instant::now();
         let mut ing = crate::runs::ingest::Ingester::new(&crate::runs::runs_dir(&data_dir))
             .with_policy(policy);
         let mut last_tick = std::time::Instant::now();
         while !stop.load(Ordering::Relaxed) {
+            // Whoever held the ingest lock may have gone: take over.
+            if lock.is_none() && last_try.elapsed() >= Duration::from_secs(2) {
+                last_try = std::time::Instant::now();
+                lock = crate::runs::ingest::try_lock(&data_dir).ok().flatten();
+                if lock.is_some() {
+                    store = crate::store::Store::open(&db).ok();
+                    if tx.send(Msg::IngestRole(true)).is_err() {
+                        return;
+                    }
+                }
+            }
             let mut backlog = false;
             let mut active = true;
             if let Some(s) = store.as_mut() {
@@ -524,6 +537,8 @@ fn apply(
             let (plan, source) = crate::app::load_curriculum(ctx.curriculum_dir.as_deref())?;
             crate::app::sync_if_changed(&mut ctx.store, &plan, &source)?;
             crate::notes::scan(&ctx.store.conn, &ctx.notes_dir)?;
+            app.runs_data.projects.clear();
+            refresh_runs_view(app, ctx)?;
             reload(app, ctx)?;
             app.status = Some("reloaded".into());
         }
@@ -546,31 +561,9 @@ fn apply(
             let tx = tx.clone();
             // The grace period must not freeze the screen: cancel on a thread.
             std::thread::spawn(move || {
-                let outcome = if !r.dir.join(crate::runs::SUPERVISOR).exists() {
-                    let exit = crate::runs::Exit {
-                        cancelled: true,
-                        at: crate::runs::proc::now(),
-                        ..Default::default()
-                    };
-                    let _ = crate::runs::write_json(
-                        &r.dir.join(crate::runs::CANCEL),
-                        &serde_json::json!({"at": exit.at}),
-                    );
-                    match r.sweep {
-                        Some(_) => "cancelled before it started".to_string(),
-                        None => {
-                            match crate::runs::write_json(&r.dir.join(crate::runs::EXIT), &exit) {
-                                Ok(()) => "cancelled before it started".to_string(),
-                                Err(e) => format!("error: {e:#}"),
-                            }
-                        }
-                    }
-                } else {
-                    match crate::runs::launch::cancel(&r.dir, Duration::from_secs(10)) {
-                        Ok(true) => "did not stop within 10 s: killed (SIGKILL)".to_string(),
-                        Ok(false) => "stopped (SIGTERM)".to_string(),
-                        Err(e) => format!("error: {e:#}"),
-                    }
+                let outcome = match crate::runs::launch::cancel(&r.dir, Duration::from_secs(10)) {
+                    Ok(c) => c.describe().to_string(),
+                    Err(e) => format!("error: {e:#}"),
                 };
                 let _ = tx.send(Msg::Cancelled(r.id, outcome));
             });
@@ -612,10 +605,9 @@ fn apply(
             refresh_runs_view(app, ctx)?;
         }
         Effect::Launch { project, params } => {
-            let p = crate::runs::project::find(&ctx.data_dir, &project)?;
-            let resolved = crate::runs::project::resolve_params(&p.manifest, &params)?;
             let cwd = std::env::current_dir().context("finding the current directory")?;
-            let spec = crate::runs::project::spec(&p, &resolved, &crate::cli::runs::exe()?, &cwd)?;
+            let kv: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let spec = crate::cli::runs::project_spec(ctx, &project, &kv, &cwd)?;
             let (_, meta) = crate::cli::runs::start_spec(ctx, &spec, &[])?;
             app.status = Some(format!("started {}", meta.id));
             refresh_runs_view(app, ctx)?;

@@ -23,9 +23,12 @@ pub struct RunsData {
 }
 
 impl RunsData {
+    /// Load from the index; `projects` are reused when given (parsing every manifest
+    /// on each refresh is wasted work).
     pub fn load(
         conn: &rusqlite::Connection,
         data_dir: &std::path::Path,
+        projects: Option<Vec<Project>>,
     ) -> anyhow::Result<RunsData> {
         let runs = crate::runs::query::list(conn)?;
         let mut summaries: HashMap<i64, Vec<MetricSummary>> = HashMap::new();
@@ -68,7 +71,10 @@ impl RunsData {
                 sparks.insert(r.rowid, v);
             }
         }
-        let projects = crate::runs::project::load_all(data_dir).unwrap_or_default();
+        let projects = match projects {
+            Some(p) if !p.is_empty() => p,
+            _ => crate::runs::project::load_all(data_dir).unwrap_or_default(),
+        };
         Ok(RunsData {
             runs,
             summaries,

@@ -145,7 +145,11 @@ fn table(f: &mut Frame, app: &App, area: Rect) {
             .unwrap_or_else(|| "no metrics yet".into()),
         app.runs.marked.len()
     );
-    let title = if d.ingesting { title } else { format!("{title}· read-only: another labbook is ingesting ") };
+    let title = if d.ingesting {
+        title
+    } else {
+        format!("{title}· read-only: another labbook is ingesting ")
+    };
     let mcol = format!("{} last (min…max)", metric.clone().unwrap_or_default());
     let header = Row::new(vec![
         "",
