@@ -693,3 +693,45 @@ fn killing_the_tui_mid_run_loses_nothing() {
         .unwrap();
     assert_eq!(n, 40, "nothing lost, nothing stored twice");
 }
+
+#[test]
+fn git_commit_dirty_flag_and_diff_are_captured() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(repo.join("train.py"), "print('v1')\n").unwrap();
+    git(&["add", "train.py"]);
+    git(&["commit", "-qm", "v1"]);
+    std::fs::write(repo.join("train.py"), "print('v2')\n").unwrap();
+    let out = lb(d.path())
+        .args(["run", "start", "--cmd", "true", "--cwd"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let id = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let v = wait_done(d.path(), &id);
+    let g = &v["meta"]["git"];
+    assert_eq!(g["commit"].as_str().unwrap().len(), 40);
+    assert_eq!(g["dirty"], true);
+    let diff = std::fs::read_to_string(run_dir(&v).join("git.diff")).unwrap();
+    assert!(diff.contains("+print('v2')"), "{diff}");
+    assert_eq!(v["run"]["git_dirty"], true);
+}

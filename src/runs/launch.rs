@@ -81,12 +81,40 @@ fn git(cwd: &Path, args: &[&str]) -> Option<String> {
 /// Commit, branch and dirty flag of the repository around `cwd`; the diff of a dirty
 /// tree is written to `diff_path` (capped at 16 MiB).
 pub fn git_info(cwd: &Path, diff_path: &Path) -> Option<GitInfo> {
-    let commit = git(cwd, &["rev-parse", "HEAD"])?.trim().to_string();
+    // Runs created together (a sweep) share one look at the repository.
+    type Seen = (PathBuf, Instant, Option<GitInfo>, Option<String>);
+    static LAST: std::sync::Mutex<Option<Seen>> = std::sync::Mutex::new(None);
+    if let Ok(last) = LAST.lock() {
+        if let Some((dir, at, info, diff)) = last.as_ref() {
+            if dir == cwd && at.elapsed() < Duration::from_secs(10) {
+                if let Some(d) = diff {
+                    let _ = std::fs::write(diff_path, d);
+                }
+                return info.clone();
+            }
+        }
+    }
+    let (info, diff) = git_info_uncached(cwd);
+    if let Some(d) = &diff {
+        let _ = std::fs::write(diff_path, d);
+    }
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some((cwd.to_path_buf(), Instant::now(), info.clone(), diff));
+    }
+    info
+}
+
+fn git_info_uncached(cwd: &Path) -> (Option<GitInfo>, Option<String>) {
+    let Some(commit) = git(cwd, &["rev-parse", "HEAD"]) else {
+        return (None, None);
+    };
+    let commit = commit.trim().to_string();
     let branch = git(cwd, &["rev-parse", "--abbrev-ref", "HEAD"])
         .map(|b| b.trim().to_string())
         .filter(|b| b != "HEAD");
     let dirty = git(cwd, &["status", "--porcelain", "--untracked-files=no"])
         .is_some_and(|s| !s.trim().is_empty());
+    let mut diff_text = None;
     if dirty {
         if let Some(mut diff) = git(cwd, &["diff", "HEAD"]) {
             const CAP: usize = 16 << 20;
@@ -94,14 +122,17 @@ pub fn git_info(cwd: &Path, diff_path: &Path) -> Option<GitInfo> {
                 diff.truncate(crate::util::prefix(&diff, CAP).len());
                 diff.push_str("\n[diff truncated at 16 MiB]\n");
             }
-            let _ = std::fs::write(diff_path, diff);
+            diff_text = Some(diff);
         }
     }
-    Some(GitInfo {
-        commit,
-        branch,
-        dirty,
-    })
+    (
+        Some(GitInfo {
+            commit,
+            branch,
+            dirty,
+        }),
+        diff_text,
+    )
 }
 
 /// Create the run directory and its `meta.json`. Nothing runs yet.

@@ -68,8 +68,14 @@ pub fn cpu_description() -> String {
     format!("{model} ({n} threads)")
 }
 
-/// GPU names from `nvidia-smi`, if it exists and answers within two seconds.
+/// GPU names from `nvidia-smi`, if it exists and answers within two seconds
+/// (asked once per process: the hardware does not change between runs).
 pub fn gpu_description() -> Option<String> {
+    static GPU: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    GPU.get_or_init(query_gpu).clone()
+}
+
+fn query_gpu() -> Option<String> {
     let exists = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join("nvidia-smi").is_file()))
         .unwrap_or(false);
