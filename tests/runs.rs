@@ -173,7 +173,7 @@ fn a_missing_command_is_named() {
         .unwrap();
     assert!(String::from_utf8_lossy(&logs.stdout).contains("definitely-not-a-command-xyz"));
     lb(d.path())
-        .args(["run", "start", "lm"])
+        .args(["run", "start", "vad"])
         .assert()
         .failure()
         .stderr(predicates::str::contains("not built yet"));

@@ -2,12 +2,14 @@
 //! Each one lands with its own issue; until then it is listed here as not built, and
 //! running it says so instead of pretending.
 
+pub mod lm;
+
 /// (name, what it is, built?)
 pub const EXPERIMENTS: &[(&str, &str, bool)] = &[
     (
         "lm",
         "decoder-only transformer language model with attention variants",
-        false,
+        true,
     ),
     (
         "vad",
@@ -34,7 +36,10 @@ pub fn status(name: &str) -> Option<bool> {
 }
 
 /// `labbook exp NAME`: run an experiment in the foreground.
-pub fn run(name: &str, _params: &[String]) -> anyhow::Result<()> {
+pub fn run(name: &str, params: &[String]) -> anyhow::Result<()> {
+    if name == "lm" {
+        return lm::run(params);
+    }
     match status(name) {
         None => anyhow::bail!(
             "no experiment `{name}` (experiments: {})",

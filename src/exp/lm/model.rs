@@ -1,0 +1,390 @@
+//! A decoder-only transformer (nanoGPT shape): token embeddings, a position scheme,
+//! pre-LayerNorm blocks of causal multi-head self-attention and an MLP, a final
+//! LayerNorm and an untied head. Every op here has a backward in candle: softmax,
+//! LayerNorm and RoPE are composed from differentiable ops on purpose (decision 6 —
+//! candle's fused versions give zero gradients upstream).
+
+use candle_core::{DType, Device, Module, Result, Tensor, Var, D};
+
+/// How positions enter the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// A learned table added to the token embeddings (GPT-2).
+    Learned,
+    /// Fixed sines and cosines added to the token embeddings (Vaswani et al.).
+    Sinusoidal,
+    /// Rotary embeddings applied to queries and keys (RoFormer).
+    Rope,
+    /// Linear biases on the attention scores, one slope per head (Press et al.).
+    Alibi,
+}
+
+impl Position {
+    pub fn parse(s: &str) -> Option<Position> {
+        match s {
+            "learned" => Some(Position::Learned),
+            "sinusoidal" => Some(Position::Sinusoidal),
+            "rope" => Some(Position::Rope),
+            "alibi" => Some(Position::Alibi),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub vocab: usize,
+    pub block: usize,
+    pub n_layer: usize,
+    pub n_head: usize,
+    pub n_embd: usize,
+    pub position: Position,
+}
+
+/// SplitMix64: a small seeded generator, so initial weights are reproducible (candle's
+/// own CPU RNG cannot be seeded).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1].
+    fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
+    }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// The trainable parameters, by name (the order is fixed, so checkpoints and
+/// optimizers line up).
+pub struct Params {
+    pub vars: Vec<(String, Var)>,
+}
+
+impl Params {
+    fn var(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        init: impl FnMut() -> f64,
+        dev: &Device,
+    ) -> Result<Tensor> {
+        let n: usize = shape.iter().product();
+        let mut init = init;
+        let data: Vec<f32> = (0..n).map(|_| init() as f32).collect();
+        let v = Var::from_vec(data, shape, dev)?;
+        let t = v.as_tensor().clone();
+        self.vars.push((name.to_string(), v));
+        Ok(t)
+    }
+
+    pub fn all(&self) -> Vec<Var> {
+        self.vars.iter().map(|(_, v)| v.clone()).collect()
+    }
+}
+
+/// LayerNorm with a weight and no bias, written out so that it differentiates.
+struct LayerNorm {
+    weight: Tensor,
+}
+
+impl Module for LayerNorm {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mean = x.mean_keepdim(D::Minus1)?;
+        let xc = x.broadcast_sub(&mean)?;
+        let var = xc.sqr()?.mean_keepdim(D::Minus1)?;
+        let xn = xc.broadcast_div(&(var + 1e-5)?.sqrt()?)?;
+        xn.broadcast_mul(&self.weight)
+    }
+}
+
+fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    // x: (B, T, in) · wᵀ: (in, out)
+    x.broadcast_matmul(&w.t()?)
+}
+
+/// Softmax over the last dimension from differentiable ops.
+pub fn softmax(x: &Tensor) -> Result<Tensor> {
+    let max = x.max_keepdim(D::Minus1)?.detach();
+    let e = x.broadcast_sub(&max)?.exp()?;
+    e.broadcast_div(&e.sum_keepdim(D::Minus1)?)
+}
+
+struct Block {
+    ln_1: LayerNorm,
+    c_attn: Tensor,
+    c_proj: Tensor,
+    ln_2: LayerNorm,
+    fc: Tensor,
+    fc_proj: Tensor,
+}
+
+pub struct Gpt {
+    pub cfg: Config,
+    wte: Tensor,
+    wpe: Option<Tensor>,
+    blocks: Vec<Block>,
+    ln_f: LayerNorm,
+    lm_head: Tensor,
+    /// Additive causal mask (T×T, -inf above the diagonal).
+    mask: Tensor,
+    /// Fixed tables: sinusoidal positions (block×C), RoPE cos/sin (block×hs/2), ALiBi (H×T×T).
+    sinusoid: Option<Tensor>,
+    rope: Option<(Tensor, Tensor)>,
+    alibi: Option<Tensor>,
+}
+
+impl Gpt {
+    /// Build the model with weights drawn from `seed` (normal, std 0.02; the residual
+    /// projections 0.02/√(2·layers), as in GPT-2).
+    pub fn new(cfg: Config, seed: u64, dev: &Device) -> Result<(Gpt, Params)> {
+        let mut rng = Rng::new(seed);
+        let mut p = Params { vars: Vec::new() };
+        let c = cfg.n_embd;
+        let std = 0.02;
+        let proj_std = 0.02 / ((2 * cfg.n_layer) as f64).sqrt();
+        let wte = p.var("wte", &[cfg.vocab, c], || rng.normal() * std, dev)?;
+        let wpe = match cfg.position {
+            Position::Learned => Some(p.var("wpe", &[cfg.block, c], || rng.normal() * std, dev)?),
+            _ => None,
+        };
+        let mut blocks = Vec::new();
+        for l in 0..cfg.n_layer {
+            let ln_1 = LayerNorm {
+                weight: p.var(&format!("h.{l}.ln_1"), &[c], || 1.0, dev)?,
+            };
+            let c_attn = p.var(
+                &format!("h.{l}.attn.c_attn"),
+                &[3 * c, c],
+                || rng.normal() * std,
+                dev,
+            )?;
+            let c_proj = p.var(
+                &format!("h.{l}.attn.c_proj"),
+                &[c, c],
+                || rng.normal() * proj_std,
+                dev,
+            )?;
+            let ln_2 = LayerNorm {
+                weight: p.var(&format!("h.{l}.ln_2"), &[c], || 1.0, dev)?,
+            };
+            let fc = p.var(
+                &format!("h.{l}.mlp.c_fc"),
+                &[4 * c, c],
+                || rng.normal() * std,
+                dev,
+            )?;
+            let fc_proj = p.var(
+                &format!("h.{l}.mlp.c_proj"),
+                &[c, 4 * c],
+                || rng.normal() * proj_std,
+                dev,
+            )?;
+            blocks.push(Block {
+                ln_1,
+                c_attn,
+                c_proj,
+                ln_2,
+                fc,
+                fc_proj,
+            });
+        }
+        let ln_f = LayerNorm {
+            weight: p.var("ln_f", &[c], || 1.0, dev)?,
+        };
+        let lm_head = p.var("lm_head", &[cfg.vocab, c], || rng.normal() * std, dev)?;
+        let t = cfg.block;
+        let mask: Vec<f32> = (0..t * t)
+            .map(|i| {
+                if i % t > i / t {
+                    f32::NEG_INFINITY
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mask = Tensor::from_vec(mask, (t, t), dev)?;
+        let hs = c / cfg.n_head;
+        let sinusoid = (cfg.position == Position::Sinusoidal)
+            .then(|| sinusoidal(t, c, dev))
+            .transpose()?;
+        let rope = (cfg.position == Position::Rope)
+            .then(|| rope_tables(t, hs, dev))
+            .transpose()?;
+        let alibi = (cfg.position == Position::Alibi)
+            .then(|| alibi_bias(cfg.n_head, t, dev))
+            .transpose()?;
+        Ok((
+            Gpt {
+                cfg,
+                wte,
+                wpe,
+                blocks,
+                ln_f,
+                lm_head,
+                mask,
+                sinusoid,
+                rope,
+                alibi,
+            },
+            p,
+        ))
+    }
+
+    /// Logits (B, T, vocab) for token ids (B, T).
+    pub fn forward(&self, idx: &Tensor) -> Result<Tensor> {
+        let (b, t) = idx.dims2()?;
+        let c = self.cfg.n_embd;
+        let mut x = self
+            .wte
+            .embedding(&idx.flatten_all()?)?
+            .reshape((b, t, c))?;
+        if let Some(wpe) = &self.wpe {
+            x = x.broadcast_add(&wpe.narrow(0, 0, t)?)?;
+        }
+        if let Some(s) = &self.sinusoid {
+            x = x.broadcast_add(&s.narrow(0, 0, t)?)?;
+        }
+        for blk in &self.blocks {
+            x = (&x + self.attention(blk, &blk.ln_1.forward(&x)?)?)?;
+            let h = linear(&blk.ln_2.forward(&x)?, &blk.fc)?.gelu_erf()?;
+            x = (&x + linear(&h, &blk.fc_proj)?)?;
+        }
+        linear(&self.ln_f.forward(&x)?, &self.lm_head)
+    }
+
+    fn attention(&self, blk: &Block, x: &Tensor) -> Result<Tensor> {
+        let (b, t, c) = x.dims3()?;
+        let nh = self.cfg.n_head;
+        let hs = c / nh;
+        let qkv = linear(x, &blk.c_attn)?; // (B, T, 3C)
+        let heads = |i: usize| -> Result<Tensor> {
+            qkv.narrow(2, i * c, c)?
+                .reshape((b, t, nh, hs))?
+                .transpose(1, 2)?
+                .contiguous() // (B, H, T, hs)
+        };
+        let (mut q, mut k, v) = (heads(0)?, heads(1)?, heads(2)?);
+        if let Some((cos, sin)) = &self.rope {
+            q = apply_rope(&q, &cos.narrow(0, 0, t)?, &sin.narrow(0, 0, t)?)?;
+            k = apply_rope(&k, &cos.narrow(0, 0, t)?, &sin.narrow(0, 0, t)?)?;
+        }
+        let mut att = (q.matmul(&k.t()?)? * (1.0 / (hs as f64).sqrt()))?; // (B, H, T, T)
+        att = att.broadcast_add(&self.mask.narrow(0, 0, t)?.narrow(1, 0, t)?)?;
+        if let Some(al) = &self.alibi {
+            att = att.broadcast_add(&al.narrow(1, 0, t)?.narrow(2, 0, t)?)?;
+        }
+        let y = softmax(&att)?.matmul(&v)?; // (B, H, T, hs)
+        let y = y.transpose(1, 2)?.reshape((b, t, c))?;
+        linear(&y, &blk.c_proj)
+    }
+
+    /// Mean cross-entropy of next-token prediction.
+    pub fn loss(&self, idx: &Tensor, targets: &Tensor) -> Result<Tensor> {
+        let logits = self.forward(idx)?;
+        let (b, t, v) = logits.dims3()?;
+        candle_nn::loss::cross_entropy(&logits.reshape((b * t, v))?, &targets.reshape(b * t)?)
+    }
+}
+
+fn sinusoidal(t: usize, c: usize, dev: &Device) -> Result<Tensor> {
+    let mut data = vec![0f32; t * c];
+    for pos in 0..t {
+        for i in 0..c / 2 {
+            let freq = 1.0 / 10000f64.powf(2.0 * i as f64 / c as f64);
+            data[pos * c + 2 * i] = (pos as f64 * freq).sin() as f32;
+            data[pos * c + 2 * i + 1] = (pos as f64 * freq).cos() as f32;
+        }
+    }
+    Tensor::from_vec(data, (t, c), dev)
+}
+
+/// cos and sin tables (T, hs/2) for rotary embeddings.
+fn rope_tables(t: usize, hs: usize, dev: &Device) -> Result<(Tensor, Tensor)> {
+    let half = hs / 2;
+    let mut cos = vec![0f32; t * half];
+    let mut sin = vec![0f32; t * half];
+    for pos in 0..t {
+        for i in 0..half {
+            let theta = pos as f64 / 10000f64.powf(2.0 * i as f64 / hs as f64);
+            cos[pos * half + i] = theta.cos() as f32;
+            sin[pos * half + i] = theta.sin() as f32;
+        }
+    }
+    Ok((
+        Tensor::from_vec(cos, (t, half), dev)?,
+        Tensor::from_vec(sin, (t, half), dev)?,
+    ))
+}
+
+/// Rotary embedding in differentiable form: rotate the two halves of each head by
+/// position-dependent angles. x: (B, H, T, hs).
+pub fn apply_rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
+    let hs = x.dim(D::Minus1)?;
+    let half = hs / 2;
+    let x1 = x.narrow(D::Minus1, 0, half)?;
+    let x2 = x.narrow(D::Minus1, half, half)?;
+    let r1 = (x1.broadcast_mul(cos)? - x2.broadcast_mul(sin)?)?;
+    let r2 = (x1.broadcast_mul(sin)? + x2.broadcast_mul(cos)?)?;
+    Tensor::cat(&[&r1, &r2], D::Minus1)
+}
+
+/// ALiBi biases (H, T, T): -slope_h · (i - j) for keys j ≤ i (the causal mask hides the rest).
+fn alibi_bias(h: usize, t: usize, dev: &Device) -> Result<Tensor> {
+    let mut data = vec![0f32; h * t * t];
+    for head in 0..h {
+        let slope = 2f64.powf(-8.0 * (head + 1) as f64 / h as f64);
+        for i in 0..t {
+            for j in 0..=i {
+                data[head * t * t + i * t + j] = (-slope * (i - j) as f64) as f32;
+            }
+        }
+    }
+    Tensor::from_vec(data, (h, t, t), dev)
+}
+
+/// Sample one token id from logits (vocab) with temperature and top-k.
+pub fn sample(logits: &[f32], temperature: f64, top_k: usize, rng: &mut Rng) -> usize {
+    let t = temperature.max(1e-6);
+    let mut idx: Vec<usize> = (0..logits.len()).collect();
+    idx.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
+    let k = if top_k == 0 {
+        logits.len()
+    } else {
+        top_k.min(logits.len())
+    };
+    let top = &idx[..k];
+    let max = logits[top[0]] as f64;
+    let w: Vec<f64> = top
+        .iter()
+        .map(|&i| ((logits[i] as f64 - max) / t).exp())
+        .collect();
+    let total: f64 = w.iter().sum();
+    let mut r = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
+    for (i, wi) in top.iter().zip(&w) {
+        if r < *wi {
+            return *i;
+        }
+        r -= wi;
+    }
+    top[k - 1]
+}
+
+pub fn dtype() -> DType {
+    DType::F32
+}

@@ -1,0 +1,328 @@
+//! The transformer LM: every parameter gets a gradient in every position variant,
+//! autograd agrees with finite differences, a tiny model overfits a tiny batch, the
+//! same seed gives the same losses, and the batch sampler is the reference's.
+
+use candle_core::{Device, Tensor};
+use candle_nn::Optimizer;
+use labbook::exp::lm::model::{Config, Gpt, Position};
+use labbook::exp::lm::{batch, clip_grads, lr_at, Corpus, Hparams, Lcg};
+
+const VARIANTS: [Position; 4] = [
+    Position::Learned,
+    Position::Sinusoidal,
+    Position::Rope,
+    Position::Alibi,
+];
+
+fn tiny(position: Position) -> Config {
+    Config {
+        vocab: 11,
+        block: 8,
+        n_layer: 2,
+        n_head: 2,
+        n_embd: 16,
+        position,
+    }
+}
+
+fn data(b: usize, t: usize, seed: u32) -> (Tensor, Tensor) {
+    let x: Vec<u32> = (0..b * t).map(|i| (i as u32 * 7 + seed) % 11).collect();
+    let y: Vec<u32> = (0..b * t).map(|i| (i as u32 * 7 + seed + 1) % 11).collect();
+    (
+        Tensor::from_vec(x, (b, t), &Device::Cpu).unwrap(),
+        Tensor::from_vec(y, (b, t), &Device::Cpu).unwrap(),
+    )
+}
+
+#[test]
+fn every_variable_receives_a_nonzero_gradient_in_every_variant() {
+    for pos in VARIANTS {
+        let (model, params) = Gpt::new(tiny(pos), 7, &Device::Cpu).unwrap();
+        let (x, y) = data(3, 8, 1);
+        let grads = model.loss(&x, &y).unwrap().backward().unwrap();
+        for (name, v) in &params.vars {
+            let g = grads
+                .get(v.as_tensor())
+                .unwrap_or_else(|| panic!("{pos:?}: no gradient for {name}"));
+            let norm = g
+                .sqr()
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(
+                norm > 0.0 && norm.is_finite(),
+                "{pos:?}: gradient of {name} is {norm}"
+            );
+        }
+        // The position scheme's own parameters exist only where they should.
+        assert_eq!(
+            params.vars.iter().any(|(n, _)| n == "wpe"),
+            pos == Position::Learned
+        );
+    }
+}
+
+#[test]
+fn gradients_agree_with_finite_differences() {
+    // Central differences in f64 on the loss, against autograd, for a few entries of
+    // every parameter, in every variant (softmax, LayerNorm, RoPE and ALiBi included).
+    for pos in VARIANTS {
+        let (model, params) = Gpt::new(tiny(pos), 11, &Device::Cpu).unwrap();
+        let (x, y) = data(2, 8, 3);
+        let grads = model.loss(&x, &y).unwrap().backward().unwrap();
+        for (name, v) in &params.vars {
+            let g = grads
+                .get(v.as_tensor())
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            let orig = v
+                .as_tensor()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            // The entry with the largest gradient, where f32 differences are reliable.
+            let i = (0..g.len())
+                .max_by(|&a, &b| g[a].abs().total_cmp(&g[b].abs()))
+                .unwrap();
+            let eps = 1e-2f32;
+            let at = |delta: f32| {
+                let mut w = orig.clone();
+                w[i] += delta;
+                v.set(&Tensor::from_vec(w, v.shape(), &Device::Cpu).unwrap())
+                    .unwrap();
+                model.loss(&x, &y).unwrap().to_scalar::<f32>().unwrap() as f64
+            };
+            let numeric = (at(eps) - at(-eps)) / (2.0 * eps as f64);
+            v.set(&Tensor::from_vec(orig.clone(), v.shape(), &Device::Cpu).unwrap())
+                .unwrap();
+            let analytic = g[i] as f64;
+            let err = (numeric - analytic).abs() / analytic.abs().max(1e-3);
+            assert!(
+                err < 0.05,
+                "{pos:?} {name}[{i}]: autograd {analytic}, finite differences {numeric}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_tiny_model_overfits_a_tiny_batch() {
+    for pos in [Position::Learned, Position::Rope] {
+        let (model, params) = Gpt::new(tiny(pos), 3, &Device::Cpu).unwrap();
+        let (x, y) = data(4, 8, 5);
+        let mut opt = candle_nn::AdamW::new(
+            params.all(),
+            candle_nn::ParamsAdamW {
+                lr: 1e-2,
+                weight_decay: 0.0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let first = model.loss(&x, &y).unwrap().to_scalar::<f32>().unwrap();
+        let mut last = first;
+        for _ in 0..150 {
+            let loss = model.loss(&x, &y).unwrap();
+            last = loss.to_scalar::<f32>().unwrap();
+            opt.backward_step(&loss).unwrap();
+        }
+        assert!(first > 2.0, "{first}");
+        assert!(last < 0.1, "{pos:?}: loss {first} → {last}");
+    }
+}
+
+fn losses(seed: u64, steps: usize) -> Vec<f32> {
+    let corpus = Corpus::from_bytes(&b"the quick brown fox jumps over the lazy dog. ".repeat(40));
+    let h = Hparams {
+        steps,
+        warmup: 2,
+        block_size: 16,
+        batch_size: 4,
+        n_layer: 1,
+        n_head: 2,
+        n_embd: 16,
+        ..Hparams::default()
+    };
+    let cfg = Config {
+        vocab: corpus.vocab.len(),
+        block: 16,
+        n_layer: 1,
+        n_head: 2,
+        n_embd: 16,
+        position: Position::Alibi,
+    };
+    let (model, params) = Gpt::new(cfg, seed, &Device::Cpu).unwrap();
+    let vars = params.all();
+    let mut opt = candle_nn::AdamW::new(
+        vars.clone(),
+        candle_nn::ParamsAdamW {
+            lr: 1e-3,
+            beta2: 0.99,
+            weight_decay: 0.1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut rng = Lcg(seed);
+    (0..steps)
+        .map(|s| {
+            opt.set_learning_rate(lr_at(s, &h));
+            let (x, y) = batch(&corpus.data, 4, 16, &mut rng, &Device::Cpu).unwrap();
+            let loss = model.loss(&x, &y).unwrap();
+            let mut g = loss.backward().unwrap();
+            clip_grads(&mut g, &vars, 1.0).unwrap();
+            opt.step(&g).unwrap();
+            loss.to_scalar::<f32>().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_seed_gives_identical_losses() {
+    let a = losses(5, 8);
+    assert_eq!(a, losses(5, 8));
+    assert_ne!(a, losses(6, 8));
+    assert!(a.iter().all(|l| l.is_finite()));
+}
+
+#[test]
+fn the_batch_sampler_is_the_references_lcg() {
+    // Values from the reference's LCG (seed 42) in shared/bench/train_torch.py.
+    let mut r = Lcg(42);
+    assert_eq!(
+        [r.next_offset(), r.next_offset(), r.next_offset()],
+        [1220265334, 484179026, 886563538]
+    );
+}
+
+#[test]
+fn schedule_and_parameters() {
+    let h = Hparams {
+        steps: 100,
+        warmup: 10,
+        lr: 1e-3,
+        ..Hparams::default()
+    };
+    assert!((lr_at(0, &h) - 1e-4).abs() < 1e-12);
+    assert!((lr_at(9, &h) - 1e-3).abs() < 1e-12);
+    assert!((lr_at(100, &h) - 1e-4).abs() < 1e-9, "cosine ends at lr/10");
+    assert!(lr_at(50, &h) < lr_at(20, &h));
+    let p = |s: &[&str]| Hparams::parse(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        p(&["position=rope", "steps=5"]).unwrap().position,
+        Position::Rope
+    );
+    for (bad, msg) in [
+        (vec!["position=nope"], "learned, sinusoidal"),
+        (vec!["n_embd=30", "n_head=4"], "multiple of n_head"),
+        (vec!["tokenizer=bpe"], "only the character tokenizer"),
+        (vec!["dropout=0.1"], "dropout is not built yet"),
+        (vec!["bogus=1"], "unknown parameter `bogus`"),
+        (vec!["steps=x"], "whole number"),
+    ] {
+        let e = p(&bad).unwrap_err().to_string();
+        assert!(e.contains(msg), "{bad:?}: {e}");
+    }
+}
+
+/// Launched through the runs machinery: it trains, reports metrics and a sample.
+#[test]
+fn the_lm_project_runs_and_reports_metrics() {
+    let d = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("labbook");
+    let out = std::process::Command::new(&bin)
+        .args([
+            "--data-dir",
+            d.path().to_str().unwrap(),
+            "run",
+            "start",
+            "lm",
+        ])
+        .args([
+            "--param",
+            "steps=3",
+            "--param",
+            "n_layer=1",
+            "--param",
+            "n_embd=16",
+            "--param",
+            "n_head=2",
+        ])
+        .args([
+            "--param",
+            "block_size=16",
+            "--param",
+            "batch_size=2",
+            "--param",
+            "eval_every=2",
+            "--param",
+            "warmup=1",
+            "--param",
+            "position=rope",
+        ])
+        .args(["-f"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(": completed"), "{text}");
+    let id = text.split_whitespace().nth(1).unwrap().to_string();
+    let show = std::process::Command::new(&bin)
+        .args([
+            "--data-dir",
+            d.path().to_str().unwrap(),
+            "run",
+            "show",
+            &id,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    let metric = |k: &str| {
+        v["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["key"] == k)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {k}: {v:#}"))
+    };
+    assert_eq!(metric("loss")["count"], 3);
+    assert_eq!(
+        metric("val_loss")["count"],
+        2,
+        "evaluated at step 2 and at the end"
+    );
+    for k in ["lr", "grad_norm", "tokens_per_s", "val_ppl"] {
+        metric(k);
+    }
+    assert!(v["info"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i[0] == "sample"));
+    assert_eq!(v["run"]["params"]["position"], "rope");
+}
+
+#[test]
+fn bad_parameters_fail_with_a_clear_message() {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("labbook"))
+        .args(["exp", "lm", "--param", "corpus=/nonexistent/text.txt"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("reading the corpus /nonexistent/text.txt")
+    );
+}
