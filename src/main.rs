@@ -1,5 +1,10 @@
 use clap::Parser;
 
+// Candle allocates a fresh buffer per tensor op; mimalloc reuses freed pages instead of
+// returning them to the kernel and faulting them back in (see `labbook bench lm`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use labbook::cli::{self, Cli};
 
 fn init_tracing(

@@ -326,3 +326,121 @@ fn bad_parameters_fail_with_a_clear_message() {
         String::from_utf8_lossy(&out.stderr).contains("reading the corpus /nonexistent/text.txt")
     );
 }
+
+fn tiny_hparams(corpus: &std::path::Path) -> Hparams {
+    Hparams {
+        steps: 6,
+        warmup: 2,
+        block_size: 16,
+        batch_size: 4,
+        n_layer: 1,
+        n_head: 2,
+        n_embd: 16,
+        position: Position::Rope,
+        corpus: corpus.display().to_string(),
+        eval_batches: 2,
+        out: None,
+        ..Hparams::default()
+    }
+}
+
+#[test]
+fn resuming_from_a_checkpoint_continues_the_same_loss_curve() {
+    use labbook::exp::lm::Trainer;
+    let d = tempfile::tempdir().unwrap();
+    let corpus = d.path().join("c.txt");
+    std::fs::write(
+        &corpus,
+        "a small corpus of words, repeated until it is long enough. ".repeat(60),
+    )
+    .unwrap();
+    let h = tiny_hparams(&corpus);
+    let mut straight = Trainer::new(h.clone()).unwrap();
+    let reference: Vec<f64> = (0..6).map(|_| straight.train_step().unwrap().0).collect();
+    let ref_val = straight.validate().unwrap();
+    let mut first = Trainer::new(h.clone()).unwrap();
+    let head: Vec<f64> = (0..3).map(|_| first.train_step().unwrap().0).collect();
+    let ck = d.path().join("ck");
+    first.save(ck.to_str().unwrap()).unwrap();
+    drop(first);
+    let mut resumed = Trainer::resume(ck.to_str().unwrap(), &h).unwrap();
+    assert_eq!(resumed.step, 3);
+    let tail: Vec<f64> = (0..3).map(|_| resumed.train_step().unwrap().0).collect();
+    assert_eq!(
+        [head, tail].concat(),
+        reference,
+        "the resumed run follows the same curve exactly"
+    );
+    assert_eq!(resumed.validate().unwrap(), ref_val);
+    // A damaged checkpoint is an error that names the file.
+    std::fs::write(ck.join("state.json"), b"{not json").unwrap();
+    let e = Trainer::resume(ck.to_str().unwrap(), &h)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("state.json"), "{e}");
+}
+
+#[test]
+fn checkpoints_are_written_and_resumed_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = d.path().join("c.txt");
+    std::fs::write(
+        &corpus,
+        "the cat sat on the mat and the dog sat on the log. ".repeat(60),
+    )
+    .unwrap();
+    let ck = d.path().join("ck");
+    let bin = assert_cmd::cargo::cargo_bin("labbook");
+    let common = [
+        "--param",
+        "n_layer=1",
+        "--param",
+        "n_embd=16",
+        "--param",
+        "n_head=2",
+        "--param",
+        "block_size=16",
+        "--param",
+        "batch_size=2",
+        "--param",
+        "sample_chars=0",
+    ];
+    let out = std::process::Command::new(&bin)
+        .args(["exp", "lm", "--param", "steps=2"])
+        .args(common)
+        .arg("--param")
+        .arg(format!("corpus={}", corpus.display()))
+        .arg("--param")
+        .arg(format!("out={}", ck.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["model.safetensors", "optimizer.safetensors", "state.json"] {
+        assert!(ck.join(f).exists(), "{f}");
+    }
+    let out = std::process::Command::new(&bin)
+        .args(["exp", "lm", "--param", "steps=4"])
+        .arg("--param")
+        .arg(format!("resume={}", ck.display()))
+        .args(["--param", "sample_chars=0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("resumed at step 2"), "{text}");
+    let steps: Vec<i64> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["step"].as_i64())
+        .collect();
+    assert_eq!(steps, [2, 3]);
+}

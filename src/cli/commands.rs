@@ -41,6 +41,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Exp { name, params } => return crate::exp::run(name, params),
         Command::Flood { rate, secs } => return crate::bench::flood(*rate, *secs),
+        Command::Bench(BenchCmd::Lm {
+            corpus,
+            warmup,
+            steps,
+            threads,
+        }) => return crate::bench::lm(corpus.as_deref(), *warmup, *steps, *threads),
         Command::Bench(BenchCmd::Follow { rate, secs }) => {
             return crate::bench::follow(&super::runs::exe()?, *rate, *secs)
         }

@@ -277,6 +277,19 @@ pub enum DeliverableCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCmd {
+    /// Train the LM in the PyTorch reference's configuration; one JSON line of timings.
+    Lm {
+        /// Text file (default: the built-in corpus).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        warmup: usize,
+        #[arg(long, default_value_t = 50)]
+        steps: usize,
+        /// Worker threads (0: all cores).
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
     /// Follow a run printing RATE lines/s like the TUI run view: frame times, memory.
     Follow {
         #[arg(long, default_value_t = 200_000)]

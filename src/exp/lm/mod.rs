@@ -3,13 +3,13 @@
 //! tokens_per_s).
 
 pub mod model;
+pub mod optim;
 
 use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
 use candle_core::{Device, Tensor};
-use candle_nn::Optimizer;
 
 use model::{Config, Gpt, Position, Rng};
 
@@ -38,6 +38,12 @@ pub struct Hparams {
     pub sample_chars: usize,
     pub temperature: f64,
     pub top_k: usize,
+    /// Save a checkpoint every N steps (0: only at the end).
+    pub checkpoint_every: usize,
+    /// Where checkpoints go (default: `$LABBOOK_RUN_DIR/checkpoint`, else none).
+    pub out: Option<String>,
+    /// Resume from this checkpoint directory.
+    pub resume: Option<String>,
 }
 
 impl Default for Hparams {
@@ -61,6 +67,11 @@ impl Default for Hparams {
             sample_chars: 200,
             temperature: 0.8,
             top_k: 20,
+            checkpoint_every: 0,
+            out: std::env::var("LABBOOK_RUN_DIR")
+                .ok()
+                .map(|d| format!("{d}/checkpoint")),
+            resume: None,
         }
     }
 }
@@ -110,6 +121,9 @@ impl Hparams {
                 "sample_chars" => h.sample_chars = int()?,
                 "temperature" => h.temperature = num()?,
                 "top_k" => h.top_k = int()?,
+                "checkpoint_every" => h.checkpoint_every = int()?,
+                "out" => h.out = Some(v.to_string()),
+                "resume" => h.resume = Some(v.to_string()),
                 "dropout" => {
                     if num()? != 0.0 {
                         bail!("dropout={v}: dropout is not built yet (only 0 is supported)");
@@ -270,94 +284,269 @@ fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A training run: model, optimizer and the samplers' state, resumable from a checkpoint.
+pub struct Trainer {
+    pub h: Hparams,
+    pub corpus: Corpus,
+    pub model: Gpt,
+    pub names: Vec<String>,
+    pub opt: optim::AdamW,
+    pub rng: Lcg,
+    pub val_rng: Lcg,
+    /// The next step to run.
+    pub step: usize,
+    split: usize,
+    dev: Device,
+}
+
+/// What a checkpoint's `state.json` holds besides the tensors.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct State {
+    params: Vec<String>,
+    step: usize,
+    opt_t: u64,
+    rng: u64,
+    val_rng: u64,
+}
+
+impl Trainer {
+    pub fn new(h: Hparams) -> anyhow::Result<Trainer> {
+        let corpus = Corpus::load(&h.corpus)?;
+        if corpus.data.len() < 10 * (h.block_size + 2) {
+            bail!(
+                "the corpus has {} characters: too short for block_size {}",
+                corpus.data.len(),
+                h.block_size
+            );
+        }
+        let dev = Device::Cpu;
+        let cfg = Config {
+            vocab: corpus.vocab.len(),
+            block: h.block_size,
+            n_layer: h.n_layer,
+            n_head: h.n_head,
+            n_embd: h.n_embd,
+            position: h.position,
+        };
+        let (model, params) = Gpt::new(cfg, h.seed, &dev)?;
+        let names = params.vars.iter().map(|(n, _)| n.clone()).collect();
+        let opt = optim::AdamW::new(params.all(), h.lr, 0.9, 0.99, 1e-8, h.weight_decay)?;
+        let split = corpus.data.len() * 9 / 10;
+        Ok(Trainer {
+            rng: Lcg(h.seed),
+            val_rng: Lcg(h.seed ^ 0x5EED),
+            h,
+            corpus,
+            model,
+            names,
+            opt,
+            step: 0,
+            split,
+            dev,
+        })
+    }
+
+    /// Continue a run from a checkpoint directory written by [`Trainer::save`]; the
+    /// hyper-parameters are the checkpoint's, with `steps` (and checkpointing) from `h`.
+    pub fn resume(dir: &str, h: &Hparams) -> anyhow::Result<Trainer> {
+        let state: State = serde_json::from_slice(
+            &std::fs::read(format!("{dir}/state.json"))
+                .with_context(|| format!("reading the checkpoint {dir}/state.json"))?,
+        )
+        .with_context(|| format!("{dir}/state.json is not a labbook checkpoint"))?;
+        let mut saved = Hparams::parse(&state.params)?;
+        saved.steps = h.steps;
+        saved.checkpoint_every = h.checkpoint_every;
+        saved.out = h.out.clone();
+        let mut t = Trainer::new(saved)?;
+        let weights = candle_core::safetensors::load(format!("{dir}/model.safetensors"), &t.dev)
+            .with_context(|| format!("reading {dir}/model.safetensors"))?;
+        let moments =
+            candle_core::safetensors::load(format!("{dir}/optimizer.safetensors"), &t.dev)
+                .with_context(|| format!("reading {dir}/optimizer.safetensors"))?;
+        for (i, name) in t.names.iter().enumerate() {
+            let get = |map: &std::collections::HashMap<String, Tensor>, k: &str| {
+                map.get(k)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("the checkpoint has no tensor `{k}`"))
+            };
+            let w = get(&weights, name)?;
+            if w.dims() != t.opt.vars[i].dims() {
+                bail!(
+                    "checkpoint tensor `{name}` has shape {:?}, the model expects {:?}",
+                    w.dims(),
+                    t.opt.vars[i].dims()
+                );
+            }
+            t.opt.vars[i].set(&w)?;
+            t.opt.m[i] = get(&moments, &format!("m.{name}"))?;
+            t.opt.v[i] = get(&moments, &format!("v.{name}"))?;
+        }
+        t.opt.t = state.opt_t;
+        t.rng = Lcg(state.rng);
+        t.val_rng = Lcg(state.val_rng);
+        t.step = state.step;
+        Ok(t)
+    }
+
+    /// Write `model.safetensors`, `optimizer.safetensors` and `state.json` into `dir`.
+    pub fn save(&self, dir: &str) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
+        let mut weights = std::collections::HashMap::new();
+        let mut moments = std::collections::HashMap::new();
+        for (i, name) in self.names.iter().enumerate() {
+            weights.insert(name.clone(), self.opt.vars[i].as_tensor().clone());
+            moments.insert(format!("m.{name}"), self.opt.m[i].clone());
+            moments.insert(format!("v.{name}"), self.opt.v[i].clone());
+        }
+        // Written to temporary names and renamed, so a crash never leaves half a checkpoint.
+        let tmp = |f: &str| format!("{dir}/{f}.tmp");
+        candle_core::safetensors::save(&weights, tmp("model.safetensors"))?;
+        candle_core::safetensors::save(&moments, tmp("optimizer.safetensors"))?;
+        let state = State {
+            params: self.param_strings(),
+            step: self.step,
+            opt_t: self.opt.t,
+            rng: self.rng.0,
+            val_rng: self.val_rng.0,
+        };
+        std::fs::write(tmp("state.json"), serde_json::to_vec_pretty(&state)?)?;
+        for f in ["model.safetensors", "optimizer.safetensors", "state.json"] {
+            std::fs::rename(tmp(f), format!("{dir}/{f}"))
+                .with_context(|| format!("writing {dir}/{f}"))?;
+        }
+        Ok(())
+    }
+
+    fn param_strings(&self) -> Vec<String> {
+        let h = &self.h;
+        let pos = match h.position {
+            Position::Learned => "learned",
+            Position::Sinusoidal => "sinusoidal",
+            Position::Rope => "rope",
+            Position::Alibi => "alibi",
+        };
+        vec![
+            format!("steps={}", h.steps),
+            format!("batch_size={}", h.batch_size),
+            format!("block_size={}", h.block_size),
+            format!("n_layer={}", h.n_layer),
+            format!("n_head={}", h.n_head),
+            format!("n_embd={}", h.n_embd),
+            format!("lr={}", h.lr),
+            format!("warmup={}", h.warmup),
+            format!("weight_decay={}", h.weight_decay),
+            format!("grad_clip={}", h.grad_clip),
+            format!("position={pos}"),
+            format!("corpus={}", h.corpus),
+            format!("seed={}", h.seed),
+            format!("eval_every={}", h.eval_every),
+            format!("eval_batches={}", h.eval_batches),
+        ]
+    }
+
+    /// One optimisation step; returns (loss, lr, grad norm, seconds).
+    pub fn train_step(&mut self) -> anyhow::Result<(f64, f64, f64, f64)> {
+        let t0 = Instant::now();
+        let lr = lr_at(self.step, &self.h);
+        self.opt.lr = lr;
+        let (x, y) = batch(
+            &self.corpus.data[..self.split],
+            self.h.batch_size,
+            self.h.block_size,
+            &mut self.rng,
+            &self.dev,
+        )?;
+        let loss = self.model.loss(&x, &y)?;
+        let mut grads = loss.backward()?;
+        let grad_norm = clip_grads(&mut grads, &self.opt.vars, self.h.grad_clip)?;
+        self.opt.step(&grads)?;
+        self.step += 1;
+        Ok((
+            loss.to_scalar::<f32>()? as f64,
+            lr,
+            grad_norm,
+            t0.elapsed().as_secs_f64(),
+        ))
+    }
+
+    /// Mean validation loss over `eval_batches` batches.
+    pub fn validate(&mut self) -> anyhow::Result<f64> {
+        let mut total = 0.0;
+        let n = self.h.eval_batches.max(1);
+        for _ in 0..n {
+            let (vx, vy) = batch(
+                &self.corpus.data[self.split..],
+                self.h.batch_size,
+                self.h.block_size,
+                &mut self.val_rng,
+                &self.dev,
+            )?;
+            total += self.model.loss(&vx, &vy)?.to_scalar::<f32>()? as f64;
+        }
+        Ok(total / n as f64)
+    }
+}
+
 /// Run the experiment in the foreground, printing metrics records and log lines.
 pub fn run(params: &[String]) -> anyhow::Result<()> {
     let h = Hparams::parse(params)?;
-    let corpus = Corpus::load(&h.corpus)?;
-    if corpus.data.len() < 10 * (h.block_size + 2) {
-        bail!(
-            "the corpus has {} characters: too short for block_size {}",
-            corpus.data.len(),
-            h.block_size
-        );
-    }
-    let dev = Device::Cpu;
-    let split = corpus.data.len() * 9 / 10;
-    let (train, val) = corpus.data.split_at(split);
-    let cfg = Config {
-        vocab: corpus.vocab.len(),
-        block: h.block_size,
-        n_layer: h.n_layer,
-        n_head: h.n_head,
-        n_embd: h.n_embd,
-        position: h.position,
+    let mut tr = match &h.resume {
+        Some(dir) => Trainer::resume(dir, &h)?,
+        None => Trainer::new(h.clone())?,
     };
-    let (model, params_) = Gpt::new(cfg, h.seed, &dev)?;
-    let vars = params_.all();
-    let nparams: usize = vars.iter().map(|v| v.elem_count()).sum();
+    let nparams: usize = tr.opt.vars.iter().map(|v| v.elem_count()).sum();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "lm: {} parameters, vocabulary {} characters, {} train / {} val tokens, position {:?}",
+        "lm: {} parameters, vocabulary {} characters, {} train / {} val tokens, position {:?}{}",
         nparams,
-        corpus.vocab.len(),
-        train.len(),
-        val.len(),
-        h.position
+        tr.corpus.vocab.len(),
+        tr.split,
+        tr.corpus.data.len() - tr.split,
+        tr.h.position,
+        if tr.step > 0 {
+            format!(", resumed at step {}", tr.step)
+        } else {
+            String::new()
+        }
     )?;
     emit(
         &mut out,
-        &serde_json::json!({"params": nparams.to_string(), "vocab": corpus.vocab.len().to_string(), "corpus": h.corpus}),
+        &serde_json::json!({"params": nparams.to_string(), "vocab": tr.corpus.vocab.len().to_string(), "corpus": tr.h.corpus}),
     )?;
-    let mut opt = candle_nn::AdamW::new(
-        vars.clone(),
-        candle_nn::ParamsAdamW {
-            lr: h.lr,
-            beta1: 0.9,
-            beta2: 0.99,
-            eps: 1e-8,
-            weight_decay: h.weight_decay,
-        },
-    )?;
-    let mut rng = Lcg(h.seed);
-    let mut val_rng = Lcg(h.seed ^ 0x5EED);
-    let tokens_per_step = (h.batch_size * h.block_size) as f64;
-    for step in 0..h.steps {
-        let t0 = Instant::now();
-        let lr = lr_at(step, &h);
-        opt.set_learning_rate(lr);
-        let (x, y) = batch(train, h.batch_size, h.block_size, &mut rng, &dev)?;
-        let loss = model.loss(&x, &y)?;
-        let mut grads = loss.backward()?;
-        let grad_norm = clip_grads(&mut grads, &vars, h.grad_clip)?;
-        opt.step(&grads)?;
-        let loss_v = loss.to_scalar::<f32>()? as f64;
-        let secs = t0.elapsed().as_secs_f64();
-        let mut rec = serde_json::json!({"step": step, "loss": loss_v, "lr": lr, "grad_norm": grad_norm, "tokens_per_s": tokens_per_step / secs});
-        if (h.eval_every > 0 && (step + 1) % h.eval_every == 0) || step + 1 == h.steps {
-            let mut total = 0.0;
-            for _ in 0..h.eval_batches.max(1) {
-                let (vx, vy) = batch(val, h.batch_size, h.block_size, &mut val_rng, &dev)?;
-                total += model.loss(&vx, &vy)?.to_scalar::<f32>()? as f64;
-            }
-            let val_loss = total / h.eval_batches.max(1) as f64;
+    let tokens_per_step = (tr.h.batch_size * tr.h.block_size) as f64;
+    while tr.step < tr.h.steps {
+        let step = tr.step;
+        let (loss, lr, grad_norm, secs) = tr.train_step()?;
+        let mut rec = serde_json::json!({"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "tokens_per_s": tokens_per_step / secs});
+        let every = tr.h.eval_every;
+        if (every > 0 && tr.step % every == 0) || tr.step == tr.h.steps {
+            let val_loss = tr.validate()?;
             rec["val_loss"] = serde_json::json!(val_loss);
             rec["val_ppl"] = serde_json::json!(val_loss.exp());
         }
         emit(&mut out, &rec)?;
-        if !loss_v.is_finite() {
-            bail!("the loss became {loss_v} at step {step}; lower lr or raise grad_clip");
+        if !loss.is_finite() {
+            bail!("the loss became {loss} at step {step}; lower lr or raise grad_clip");
+        }
+        if let Some(dir) = &tr.h.out {
+            let ck = tr.h.checkpoint_every;
+            if (ck > 0 && tr.step % ck == 0) || tr.step == tr.h.steps {
+                tr.save(dir)?;
+                writeln!(out, "checkpoint: step {} saved to {dir}", tr.step)?;
+            }
         }
     }
-    if h.sample_chars > 0 {
+    if tr.h.sample_chars > 0 {
         let text = generate(
-            &model,
-            &corpus,
-            h.sample_chars,
-            h.temperature,
-            h.top_k,
-            h.seed,
-            &dev,
+            &tr.model,
+            &tr.corpus,
+            tr.h.sample_chars,
+            tr.h.temperature,
+            tr.h.top_k,
+            tr.h.seed,
+            &tr.dev,
         )?;
         emit(&mut out, &serde_json::json!({"sample": text}))?;
         writeln!(out, "sample: {}", text.replace('\n', " "))?;
