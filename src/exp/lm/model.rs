@@ -258,7 +258,9 @@ impl Gpt {
             x = x.broadcast_add(&wpe.narrow(0, 0, t)?)?;
         }
         if let Some(s) = &self.sinusoid {
-            x = x.broadcast_add(&s.narrow(0, 0, t)?)?;
+            // As in Vaswani et al.: token embeddings scaled by √C, so the fixed
+            // positions (values in [-1, 1]) do not drown them.
+            x = (x * (c as f64).sqrt())?.broadcast_add(&s.narrow(0, 0, t)?)?;
         }
         for blk in &self.blocks {
             x = (&x + self.attention(blk, &blk.ln_1.forward(&x)?)?)?;
