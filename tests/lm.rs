@@ -444,3 +444,79 @@ fn checkpoints_are_written_and_resumed_from_the_command_line() {
         .collect();
     assert_eq!(steps, [2, 3]);
 }
+
+#[test]
+fn fused_softmax_matches_the_composed_one_and_finite_differences() {
+    use labbook::exp::lm::ops::{softmax, softmax_composed};
+    let dev = Device::Cpu;
+    let vals: Vec<f32> = (0..2 * 3 * 7)
+        .map(|i| ((i * 37 % 17) as f32 - 8.0) * 0.3)
+        .collect();
+    let x = candle_core::Var::from_vec(vals.clone(), (2, 3, 7), &dev).unwrap();
+    // A loss that weights every output differently, so every input gets a distinct gradient.
+    let w = Tensor::from_vec(
+        (0..42).map(|i| (i as f32 * 0.13).sin()).collect::<Vec<_>>(),
+        (2, 3, 7),
+        &dev,
+    )
+    .unwrap();
+    let loss_of = |f: fn(&Tensor) -> candle_core::Result<Tensor>, t: &Tensor| {
+        f(t).unwrap().mul(&w).unwrap().sum_all().unwrap()
+    };
+    let fused = softmax(x.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let composed = softmax_composed(x.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    for (a, b) in fused.iter().zip(&composed) {
+        assert!((a - b).abs() < 1e-6);
+    }
+    let g_fused = loss_of(softmax, x.as_tensor())
+        .backward()
+        .unwrap()
+        .get(x.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let g_composed = loss_of(softmax_composed, x.as_tensor())
+        .backward()
+        .unwrap()
+        .get(x.as_tensor())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    for (i, (a, b)) in g_fused.iter().zip(&g_composed).enumerate() {
+        assert!(
+            (a - b).abs() < 1e-5,
+            "gradient {i}: fused {a}, composed {b}"
+        );
+    }
+    // Central differences on every input.
+    let eps = 1e-2f32;
+    for i in 0..vals.len() {
+        let at = |d: f32| {
+            let mut v = vals.clone();
+            v[i] += d;
+            loss_of(softmax, &Tensor::from_vec(v, (2, 3, 7), &dev).unwrap())
+                .to_scalar::<f32>()
+                .unwrap() as f64
+        };
+        let numeric = (at(eps) - at(-eps)) / (2.0 * eps as f64);
+        let analytic = g_fused[i] as f64;
+        assert!(
+            (numeric - analytic).abs() < 2e-3 + 0.02 * analytic.abs(),
+            "input {i}: autograd {analytic}, finite differences {numeric}"
+        );
+    }
+}

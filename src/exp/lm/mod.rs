@@ -3,6 +3,7 @@
 //! tokens_per_s).
 
 pub mod model;
+pub mod ops;
 pub mod optim;
 
 use std::io::Write;

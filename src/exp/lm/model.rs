@@ -118,11 +118,9 @@ fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
     x.broadcast_matmul(&w.t()?)
 }
 
-/// Softmax over the last dimension from differentiable ops.
+/// Softmax over the last dimension (a fused kernel with its own backward on the CPU).
 pub fn softmax(x: &Tensor) -> Result<Tensor> {
-    let max = x.max_keepdim(D::Minus1)?.detach();
-    let e = x.broadcast_sub(&max)?.exp()?;
-    e.broadcast_div(&e.sum_keepdim(D::Minus1)?)
+    super::ops::softmax(x)
 }
 
 struct Block {
