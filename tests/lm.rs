@@ -520,3 +520,86 @@ fn fused_softmax_matches_the_composed_one_and_finite_differences() {
         );
     }
 }
+
+#[test]
+fn fused_layer_norm_matches_the_composed_one_and_finite_differences() {
+    use labbook::exp::lm::ops::{layer_norm, layer_norm_composed};
+    let dev = Device::Cpu;
+    let xv: Vec<f32> = (0..2 * 3 * 8)
+        .map(|i| ((i * 29 % 13) as f32 - 6.0) * 0.4)
+        .collect();
+    let wv: Vec<f32> = (0..8).map(|i| 0.5 + i as f32 * 0.1).collect();
+    let x = candle_core::Var::from_vec(xv.clone(), (2, 3, 8), &dev).unwrap();
+    let w = candle_core::Var::from_vec(wv.clone(), 8, &dev).unwrap();
+    let weights = Tensor::from_vec(
+        (0..48).map(|i| (i as f32 * 0.21).cos()).collect::<Vec<_>>(),
+        (2, 3, 8),
+        &dev,
+    )
+    .unwrap();
+    type Ln = fn(&Tensor, &Tensor) -> candle_core::Result<Tensor>;
+    let loss =
+        |f: Ln, x: &Tensor, w: &Tensor| f(x, w).unwrap().mul(&weights).unwrap().sum_all().unwrap();
+    let vec = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    for (a, b) in vec(&layer_norm(x.as_tensor(), w.as_tensor()).unwrap())
+        .iter()
+        .zip(vec(
+            &layer_norm_composed(x.as_tensor(), w.as_tensor()).unwrap()
+        ))
+    {
+        assert!((a - b).abs() < 1e-5);
+    }
+    let gf = loss(layer_norm, x.as_tensor(), w.as_tensor())
+        .backward()
+        .unwrap();
+    let gc = loss(layer_norm_composed, x.as_tensor(), w.as_tensor())
+        .backward()
+        .unwrap();
+    for v in [&x, &w] {
+        let (a, b) = (
+            vec(gf.get(v.as_tensor()).unwrap()),
+            vec(gc.get(v.as_tensor()).unwrap()),
+        );
+        for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+            assert!(
+                (p - q).abs() < 1e-4,
+                "gradient {i}: fused {p}, composed {q}"
+            );
+        }
+    }
+    // Central differences on every input and weight.
+    let eps = 1e-2f32;
+    let gx = vec(gf.get(x.as_tensor()).unwrap());
+    let gw = vec(gf.get(w.as_tensor()).unwrap());
+    let at = |xs: Vec<f32>, ws: Vec<f32>| {
+        loss(
+            layer_norm,
+            &Tensor::from_vec(xs, (2, 3, 8), &dev).unwrap(),
+            &Tensor::from_vec(ws, 8, &dev).unwrap(),
+        )
+        .to_scalar::<f32>()
+        .unwrap() as f64
+    };
+    for i in 0..xv.len() {
+        let (mut p, mut m) = (xv.clone(), xv.clone());
+        p[i] += eps;
+        m[i] -= eps;
+        let numeric = (at(p, wv.clone()) - at(m, wv.clone())) / (2.0 * eps as f64);
+        assert!(
+            (numeric - gx[i] as f64).abs() < 3e-3 + 0.03 * numeric.abs(),
+            "x[{i}]: autograd {}, finite differences {numeric}",
+            gx[i]
+        );
+    }
+    for i in 0..wv.len() {
+        let (mut p, mut m) = (wv.clone(), wv.clone());
+        p[i] += eps;
+        m[i] -= eps;
+        let numeric = (at(xv.clone(), p) - at(xv.clone(), m)) / (2.0 * eps as f64);
+        assert!(
+            (numeric - gw[i] as f64).abs() < 3e-3 + 0.03 * numeric.abs(),
+            "w[{i}]: autograd {}, finite differences {numeric}",
+            gw[i]
+        );
+    }
+}
