@@ -187,7 +187,6 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
                     continue;
                 }
                 Msg::IngestRole(ours) => {
-                    app.runs_data.ingesting = ours;
                     app.ingesting = ours;
                     dirty = true;
                     continue;
@@ -273,7 +272,6 @@ fn load_preview(app: &mut App, ctx: &Context) {
 pub fn refresh_runs_view(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
     let projects = std::mem::take(&mut app.runs_data.projects);
     app.runs_data = runs::RunsData::load(&ctx.store.conn, &ctx.data_dir, Some(projects))?;
-    app.runs_data.ingesting = app.ingesting;
     if let Some(log) = app.runs.log.as_mut() {
         log.poll();
     }

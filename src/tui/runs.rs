@@ -18,8 +18,6 @@ pub struct RunsData {
     pub projects: Vec<Project>,
     /// Wall clock at load (durations of running runs).
     pub now: f64,
-    /// Whether this process ingests (holds the ingest lock).
-    pub ingesting: bool,
 }
 
 impl RunsData {
@@ -81,7 +79,6 @@ impl RunsData {
             sparks,
             projects,
             now: crate::runs::proc::now(),
-            ingesting: false,
         })
     }
 

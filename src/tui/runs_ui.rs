@@ -145,7 +145,7 @@ fn table(f: &mut Frame, app: &App, area: Rect) {
             .unwrap_or_else(|| "no metrics yet".into()),
         app.runs.marked.len()
     );
-    let title = if d.ingesting {
+    let title = if app.ingesting {
         title
     } else {
         format!("{title}· read-only: another labbook is ingesting ")

@@ -4,7 +4,7 @@
 //! LayerNorm and RoPE are composed from differentiable ops on purpose (decision 6 —
 //! candle's fused versions give zero gradients upstream).
 
-use candle_core::{DType, Device, Module, Result, Tensor, Var, D};
+use candle_core::{Device, Module, Result, Tensor, Var, D};
 
 /// How positions enter the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,11 +112,6 @@ impl Module for LayerNorm {
 fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
     // x: (B, T, in) · wᵀ: (in, out)
     x.broadcast_matmul(&w.t()?)
-}
-
-/// Softmax over the last dimension (a fused kernel with its own backward on the CPU).
-pub fn softmax(x: &Tensor) -> Result<Tensor> {
-    super::ops::softmax(x)
 }
 
 struct Block {
@@ -285,7 +280,7 @@ impl Gpt {
         if let Some(al) = &self.alibi {
             att = att.broadcast_add(&al.narrow(1, 0, t)?.narrow(2, 0, t)?)?;
         }
-        let y = softmax(&att)?.matmul(&v)?; // (B, H, T, hs)
+        let y = super::ops::softmax(&att)?.matmul(&v)?; // (B, H, T, hs)
         let y = y.transpose(1, 2)?.reshape((b, t, c))?;
         linear(&y, &blk.c_proj)
     }
@@ -379,8 +374,4 @@ pub fn sample(logits: &[f32], temperature: f64, top_k: usize, rng: &mut Rng) -> 
         r -= wi;
     }
     top[k - 1]
-}
-
-pub fn dtype() -> DType {
-    DType::F32
 }
