@@ -488,6 +488,7 @@ pub fn lm(
     warmup: usize,
     steps: usize,
     threads: usize,
+    device: &str,
 ) -> anyhow::Result<()> {
     use crate::exp::lm::{self, model};
     if threads > 0 {
@@ -498,14 +499,15 @@ pub fn lm(
         Some(p) => lm::Corpus::load(&p.display().to_string())?,
         None => lm::Corpus::load(lm::DEFAULT_CORPUS)?,
     };
-    let dev = candle_core::Device::Cpu;
+    let dev = lm::device(device)?;
     let cfg = model::Config {
-        vocab: corpus.vocab.len(),
+        vocab: corpus.vocab_size(),
         block: 128,
         n_layer: 4,
         n_head: 4,
         n_embd: 128,
         position: model::Position::Learned,
+        dropout: 0.0,
     };
     let (gpt, params) = model::Gpt::new(cfg, 1337, &dev)?;
     let vars = params.all();
@@ -521,8 +523,10 @@ pub fn lm(
         let loss_v = loss.to_scalar::<f32>()?; // forces the forward pass
         let t1 = Instant::now();
         let grads = loss.backward()?;
+        dev.synchronize()?; // kernels are asynchronous on CUDA
         let t2 = Instant::now();
         opt.step(&grads)?;
+        dev.synchronize()?;
         let t3 = Instant::now();
         losses.push(loss_v as f64);
         if step >= warmup {
@@ -544,7 +548,7 @@ pub fn lm(
                 .unwrap_or(1)
         });
     let res = serde_json::json!({
-        "impl": "labbook-candle", "candle": "0.11", "threads": threads_used, "vocab": corpus.vocab.len(), "params": nparams,
+        "impl": "labbook-candle", "candle": "0.11", "device": device, "threads": threads_used, "vocab": corpus.vocab_size(), "params": nparams,
         "ms_per_step": (ms * 100.0).round() / 100.0, "ms_median": (med(&times) * 100.0).round() / 100.0,
         "tok_per_s": (16.0 * 128.0 / (ms / 1000.0)).round(),
         "fwd_ms": (med(&tf) * 100.0).round() / 100.0, "bwd_ms": (med(&tb) * 100.0).round() / 100.0, "opt_ms": (med(&to) * 100.0).round() / 100.0,

@@ -22,6 +22,7 @@ fn tiny(position: Position) -> Config {
         n_head: 2,
         n_embd: 16,
         position,
+        dropout: 0.0,
     }
 }
 
@@ -150,12 +151,13 @@ fn losses(seed: u64, steps: usize) -> Vec<f32> {
         ..Hparams::default()
     };
     let cfg = Config {
-        vocab: corpus.vocab.len(),
+        vocab: corpus.vocab_size(),
         block: 16,
         n_layer: 1,
         n_head: 2,
         n_embd: 16,
         position: Position::Alibi,
+        dropout: 0.0,
     };
     let (model, params) = Gpt::new(cfg, seed, &Device::Cpu).unwrap();
     let vars = params.all();
@@ -221,8 +223,8 @@ fn schedule_and_parameters() {
     for (bad, msg) in [
         (vec!["position=nope"], "learned, sinusoidal"),
         (vec!["n_embd=30", "n_head=4"], "multiple of n_head"),
-        (vec!["tokenizer=bpe"], "only the character tokenizer"),
-        (vec!["dropout=0.1"], "dropout is not built yet"),
+        (vec!["tokenizer=bytes"], "expected char or bpe"),
+        (vec!["dropout=1.5"], "probability in [0, 1)"),
         (vec!["bogus=1"], "unknown parameter `bogus`"),
         (vec!["steps=x"], "whole number"),
     ] {
@@ -325,6 +327,70 @@ fn bad_parameters_fail_with_a_clear_message() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("reading the corpus /nonexistent/text.txt")
     );
+    let err = |p: &[&str]| {
+        Hparams::parse(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    assert!(err(&["device=gpu"]).contains("expected cpu, cuda or cuda:N"));
+    assert!(err(&["device=cuda:x"]).contains("expected cpu, cuda or cuda:N"));
+    assert!(err(&["tokenizer=wordpiece"]).contains("expected char or bpe"));
+    assert!(err(&["tokenizer=bpe", "vocab_size=many"]).contains("vocab_size=many"));
+    let h = Hparams::parse(&["tokenizer=bpe".into(), "device=cuda:1".into()]).unwrap();
+    assert_eq!(
+        h.tokenizer,
+        labbook::exp::lm::tokenizer::Kind::Bpe { vocab_size: 512 }
+    );
+    if !candle_core::utils::cuda_is_available() {
+        let e = labbook::exp::lm::device("cuda:0").unwrap_err().to_string();
+        assert!(e.contains("--features cuda"), "{e}");
+    }
+}
+
+#[test]
+fn dropout_only_acts_in_training_and_is_seeded() {
+    use labbook::exp::lm::model::Rng;
+    let mut cfg = tiny(Position::Learned);
+    cfg.dropout = 0.3;
+    let (model, _) = Gpt::new(cfg, 5, &Device::Cpu).unwrap();
+    let (x, y) = data(2, 8, 1);
+    let eval = |m: &Gpt| m.loss(&x, &y).unwrap().to_scalar::<f32>().unwrap();
+    let train = |m: &Gpt, seed: u64| {
+        m.loss_t(&x, &y, Some(&mut Rng::new(seed)))
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    };
+    let (no_drop, _) = Gpt::new(tiny(Position::Learned), 5, &Device::Cpu).unwrap();
+    assert_eq!(eval(&model), eval(&no_drop), "evaluation ignores dropout");
+    assert_ne!(train(&model, 1), eval(&model), "training applies it");
+    assert_eq!(
+        train(&model, 1),
+        train(&model, 1),
+        "the same masks for the same seed"
+    );
+    assert_ne!(train(&model, 1), train(&model, 2));
+}
+
+#[test]
+fn the_bpe_tokenizer_trains_on_the_corpus_and_round_trips() {
+    use labbook::exp::lm::Corpus;
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("c.txt");
+    let text = "It was the best of times, it was the worst of times; ".repeat(50) + "ZQX";
+    std::fs::write(&path, &text).unwrap();
+    let kind = labbook::exp::lm::tokenizer::Kind::Bpe { vocab_size: 60 };
+    let c = Corpus::load_with(path.to_str().unwrap(), kind).unwrap();
+    assert!(
+        c.vocab_size() <= 60 && c.vocab_size() > 30,
+        "{}",
+        c.vocab_size()
+    );
+    // Fewer tokens than bytes, and decoding gives the text back (the bytes seen only in
+    // the held-out tail, "ZQX", still encode).
+    assert!(c.data.len() < text.len() / 2, "{} tokens", c.data.len());
+    assert_eq!(c.decode(&c.data), text);
 }
 
 fn tiny_hparams(corpus: &std::path::Path) -> Hparams {
@@ -346,7 +412,6 @@ fn tiny_hparams(corpus: &std::path::Path) -> Hparams {
 
 #[test]
 fn resuming_from_a_checkpoint_continues_the_same_loss_curve() {
-    use labbook::exp::lm::Trainer;
     let d = tempfile::tempdir().unwrap();
     let corpus = d.path().join("c.txt");
     std::fs::write(
@@ -354,13 +419,26 @@ fn resuming_from_a_checkpoint_continues_the_same_loss_curve() {
         "a small corpus of words, repeated until it is long enough. ".repeat(60),
     )
     .unwrap();
-    let h = tiny_hparams(&corpus);
+    for tokenizer in ["char", "bpe"] {
+        let mut h = tiny_hparams(&corpus);
+        if tokenizer == "bpe" {
+            // With dropout too: its generator is part of the checkpoint.
+            h.tokenizer = labbook::exp::lm::tokenizer::Kind::Bpe { vocab_size: 40 };
+            h.dropout = 0.2;
+        }
+        resume_case(&h, &d.path().join(tokenizer));
+    }
+}
+
+fn resume_case(h: &Hparams, dir: &std::path::Path) {
+    use labbook::exp::lm::Trainer;
+    let h = h.clone();
     let mut straight = Trainer::new(h.clone()).unwrap();
     let reference: Vec<f64> = (0..6).map(|_| straight.train_step().unwrap().0).collect();
     let ref_val = straight.validate().unwrap();
     let mut first = Trainer::new(h.clone()).unwrap();
     let head: Vec<f64> = (0..3).map(|_| first.train_step().unwrap().0).collect();
-    let ck = d.path().join("ck");
+    let ck = dir.join("ck");
     first.save(ck.to_str().unwrap()).unwrap();
     drop(first);
     let mut resumed = Trainer::resume(ck.to_str().unwrap(), &h).unwrap();
@@ -602,4 +680,164 @@ fn fused_layer_norm_matches_the_composed_one_and_finite_differences() {
             gw[i]
         );
     }
+}
+
+/// Autograd of `f` at `vals` against the composed reference `g` and against central
+/// differences of `f`, for every input.
+fn check_fused_op(
+    name: &str,
+    vals: &[f32],
+    shape: &[usize],
+    f: &dyn Fn(&Tensor) -> candle_core::Result<Tensor>,
+    g: &dyn Fn(&Tensor) -> candle_core::Result<Tensor>,
+) {
+    let dev = Device::Cpu;
+    let n = vals.len();
+    let weights = Tensor::from_vec(
+        (0..n).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>(),
+        shape,
+        &dev,
+    )
+    .unwrap();
+    let x = candle_core::Var::from_vec(vals.to_vec(), shape, &dev).unwrap();
+    let vec = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let (yf, yc) = (
+        vec(&f(x.as_tensor()).unwrap()),
+        vec(&g(x.as_tensor()).unwrap()),
+    );
+    for (i, (a, b)) in yf.iter().zip(&yc).enumerate() {
+        assert!(
+            (a - b).abs() < 1e-6,
+            "{name} output {i}: fused {a}, composed {b}"
+        );
+    }
+    let loss = |h: &dyn Fn(&Tensor) -> candle_core::Result<Tensor>, t: &Tensor| {
+        h(t).unwrap().mul(&weights).unwrap().sum_all().unwrap()
+    };
+    let gf = vec(loss(f, x.as_tensor())
+        .backward()
+        .unwrap()
+        .get(x.as_tensor())
+        .unwrap());
+    let gc = vec(loss(g, x.as_tensor())
+        .backward()
+        .unwrap()
+        .get(x.as_tensor())
+        .unwrap());
+    for (i, (a, b)) in gf.iter().zip(&gc).enumerate() {
+        assert!(
+            (a - b).abs() < 1e-5,
+            "{name} gradient {i}: fused {a}, composed {b}"
+        );
+    }
+    assert!(
+        gf.iter().any(|v| v.abs() > 1e-3),
+        "{name}: all gradients vanish"
+    );
+    let eps = 1e-2f32;
+    for i in 0..n {
+        let at = |d: f32| {
+            let mut v = vals.to_vec();
+            v[i] += d;
+            loss(f, &Tensor::from_vec(v, shape, &dev).unwrap())
+                .to_scalar::<f32>()
+                .unwrap() as f64
+        };
+        let numeric = (at(eps) - at(-eps)) / (2.0 * eps as f64);
+        let analytic = gf[i] as f64;
+        assert!(
+            (numeric - analytic).abs() < 2e-3 + 0.02 * analytic.abs(),
+            "{name} input {i}: autograd {analytic}, finite differences {numeric}"
+        );
+    }
+}
+
+#[test]
+fn fused_gelu_matches_erf_gelu_and_finite_differences() {
+    use labbook::exp::lm::ops::gelu;
+    // From deep in the negative tail to the linear regime, plus a vector long enough to
+    // take the parallel path (many chunks).
+    let vals: Vec<f32> = (0..97).map(|i| (i as f32 - 48.0) * 0.17).collect();
+    check_fused_op("gelu", &vals, &[97], &gelu, &|t| t.gelu_erf());
+    let big: Vec<f32> = (0..200_000)
+        .map(|i| ((i % 2001) as f32 - 1000.0) * 0.01)
+        .collect();
+    let x = Tensor::from_vec(big, 200_000, &Device::Cpu).unwrap();
+    let a = gelu(&x).unwrap().to_vec1::<f32>().unwrap();
+    let b = x.gelu_erf().unwrap().to_vec1::<f32>().unwrap();
+    let worst = a
+        .iter()
+        .zip(&b)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0f32, f32::max);
+    assert!(worst < 2e-6, "largest difference from erf GELU: {worst}");
+}
+
+#[test]
+fn fused_causal_softmax_matches_the_masked_softmax_and_finite_differences() {
+    use labbook::exp::lm::model::alibi_slopes;
+    use labbook::exp::lm::ops::{causal_softmax, softmax_composed};
+    let (b, h, t) = (2usize, 4usize, 5usize);
+    let n = b * h * t * t;
+    let vals: Vec<f32> = (0..n)
+        .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.2)
+        .collect();
+    let scale = 0.7f64;
+    for alibi in [false, true] {
+        let slopes = alibi.then(|| alibi_slopes(h));
+        let bias: Vec<f32> = (0..h * t * t)
+            .map(|k| {
+                let (head, i, j) = (k / (t * t), k / t % t, k % t);
+                if j > i {
+                    f32::NEG_INFINITY
+                } else {
+                    -slopes.as_ref().map_or(0.0, |s| s[head]) * (i - j) as f32
+                }
+            })
+            .collect();
+        let bias = Tensor::from_vec(bias, (h, t, t), &Device::Cpu).unwrap();
+        let s2 = slopes.clone();
+        check_fused_op(
+            if alibi {
+                "causal softmax + alibi"
+            } else {
+                "causal softmax"
+            },
+            &vals,
+            &[b, h, t, t],
+            &move |x| causal_softmax(x, scale, s2.clone()),
+            &|x| softmax_composed(&(x * scale)?.broadcast_add(&bias)?),
+        );
+    }
+}
+
+#[test]
+fn variants_that_extrapolate_are_evaluated_beyond_the_training_context() {
+    use labbook::exp::lm::Trainer;
+    let d = tempfile::tempdir().unwrap();
+    let corpus = d.path().join("c.txt");
+    std::fs::write(&corpus, "one two three four five six seven. ".repeat(80)).unwrap();
+    for pos in VARIANTS {
+        let mut h = tiny_hparams(&corpus);
+        h.position = pos;
+        let mut tr = Trainer::new(h.clone()).unwrap();
+        let mut plain = Trainer::new(h).unwrap();
+        tr.validate().unwrap();
+        plain.validate().unwrap();
+        let long = tr.validate_long().unwrap();
+        // The long evaluation leaves the ordinary validation batches alone.
+        assert_eq!(tr.validate().unwrap(), plain.validate().unwrap());
+        match pos {
+            Position::Learned => assert!(long.is_none()),
+            _ => {
+                let l = long.unwrap();
+                assert!(l.is_finite() && l > 0.0, "{pos:?}: {l}");
+            }
+        }
+    }
+    // A learned table has no rows past block_size: a longer input is a clear error.
+    let (model, _) = Gpt::new(tiny(Position::Learned), 1, &Device::Cpu).unwrap();
+    let x = Tensor::zeros((1, 9), candle_core::DType::U32, &Device::Cpu).unwrap();
+    let e = model.forward(&x).unwrap_err().to_string();
+    assert!(e.contains("longer than this model's 8 positions"), "{e}");
 }

@@ -46,7 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             warmup,
             steps,
             threads,
-        }) => return crate::bench::lm(corpus.as_deref(), *warmup, *steps, *threads),
+            device,
+        }) => return crate::bench::lm(corpus.as_deref(), *warmup, *steps, *threads, device),
         Command::Bench(BenchCmd::Follow { rate, secs }) => {
             return crate::bench::follow(&super::runs::exe()?, *rate, *secs)
         }

@@ -289,6 +289,9 @@ pub enum BenchCmd {
         /// Worker threads (0: all cores).
         #[arg(long, default_value_t = 2)]
         threads: usize,
+        /// cpu, cuda or cuda:N (cuda needs a build with `--features cuda`).
+        #[arg(long, default_value = "cpu")]
+        device: String,
     },
     /// Follow a run printing RATE lines/s like the TUI run view: frame times, memory.
     Follow {

@@ -5,6 +5,7 @@
 pub mod model;
 pub mod ops;
 pub mod optim;
+pub mod tokenizer;
 
 use std::io::Write;
 use std::time::Instant;
@@ -45,6 +46,12 @@ pub struct Hparams {
     pub out: Option<String>,
     /// Resume from this checkpoint directory.
     pub resume: Option<String>,
+    /// `char` (one token per distinct byte) or `bpe` (trained on the corpus).
+    pub tokenizer: tokenizer::Kind,
+    /// Where to train: `cpu`, `cuda` or `cuda:N`.
+    pub device: String,
+    /// Dropout probability (training only).
+    pub dropout: f64,
 }
 
 impl Default for Hparams {
@@ -73,6 +80,9 @@ impl Default for Hparams {
                 .ok()
                 .map(|d| format!("{d}/checkpoint")),
             resume: None,
+            tokenizer: tokenizer::Kind::Char,
+            device: "cpu".into(),
+            dropout: 0.0,
         }
     }
 }
@@ -81,6 +91,8 @@ impl Hparams {
     /// Parse `k=v` pairs; unknown names and bad values are errors naming them.
     pub fn parse(pairs: &[String]) -> anyhow::Result<Hparams> {
         let mut h = Hparams::default();
+        let mut tokenizer = "char".to_string();
+        let mut vocab_size: Option<usize> = None;
         for p in pairs {
             let (k, v) = p
                 .split_once('=')
@@ -126,23 +138,28 @@ impl Hparams {
                 "out" => h.out = Some(v.to_string()),
                 "resume" => h.resume = Some(v.to_string()),
                 "dropout" => {
-                    if num()? != 0.0 {
-                        bail!("dropout={v}: dropout is not built yet (only 0 is supported)");
+                    h.dropout = num()?;
+                    if !(0.0..1.0).contains(&h.dropout) {
+                        bail!("dropout={v}: expected a probability in [0, 1)");
                     }
                 }
-                "tokenizer" => {
-                    if v != "char" {
-                        bail!("tokenizer={v}: only the character tokenizer is built yet");
-                    }
-                }
+                "tokenizer" => tokenizer = v.to_string(),
+                "vocab_size" => vocab_size = Some(int()?),
                 "device" => {
-                    if v != "cpu" {
-                        bail!("device={v}: only the CPU backend is built yet");
-                    }
+                    parse_device_spec(v)?;
+                    h.device = v.to_string();
                 }
                 other => bail!("unknown parameter `{other}` for the lm experiment"),
             }
         }
+        h.tokenizer = match (tokenizer.as_str(), vocab_size) {
+            // vocab_size is ignored here: a project passes every default.
+            ("char", _) => tokenizer::Kind::Char,
+            ("bpe", n) => tokenizer::Kind::Bpe {
+                vocab_size: n.unwrap_or(512),
+            },
+            (other, _) => bail!("tokenizer={other}: expected char or bpe"),
+        };
         if h.n_head == 0 || h.n_embd % h.n_head != 0 {
             bail!(
                 "n_embd ({}) must be a multiple of n_head ({})",
@@ -163,48 +180,99 @@ impl Hparams {
     }
 }
 
-/// The text, as bytes, and its vocabulary (its distinct bytes, sorted — the same
-/// vocabulary as the PyTorch reference).
+/// The text as token ids, and the tokenizer that made them.
 pub struct Corpus {
     pub data: Vec<u32>,
-    pub vocab: Vec<u8>,
+    pub tok: tokenizer::Tokenizer,
 }
 
 impl Corpus {
-    pub fn load(path: &str) -> anyhow::Result<Corpus> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
+    /// The corpus file's bytes (the built-in corpus when the default path is missing).
+    pub fn read(path: &str) -> anyhow::Result<Vec<u8>> {
+        match std::fs::read(path) {
+            Ok(b) => Ok(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && path == DEFAULT_CORPUS => {
-                EMBEDDED_CORPUS.as_bytes().to_vec()
+                Ok(EMBEDDED_CORPUS.as_bytes().to_vec())
             }
-            Err(e) => return Err(e).with_context(|| format!("reading the corpus {path}")),
-        };
-        Ok(Corpus::from_bytes(&bytes))
+            Err(e) => Err(e).with_context(|| format!("reading the corpus {path}")),
+        }
+    }
+
+    /// Load with the character tokenizer (the reference's vocabulary).
+    pub fn load(path: &str) -> anyhow::Result<Corpus> {
+        Ok(Corpus::from_bytes(&Corpus::read(path)?))
+    }
+
+    /// Load and tokenize with `kind`; a BPE is trained on the first 90% (the training
+    /// split), so validation text plays no part in it.
+    pub fn load_with(path: &str, kind: tokenizer::Kind) -> anyhow::Result<Corpus> {
+        let bytes = Corpus::read(path)?;
+        match kind {
+            tokenizer::Kind::Char => Ok(Corpus::from_bytes(&bytes)),
+            tokenizer::Kind::Bpe { vocab_size } => {
+                let train = &bytes[..bytes.len() * 9 / 10];
+                let tok = tokenizer::Tokenizer::train_bpe(train, &bytes, vocab_size)
+                    .with_context(|| format!("training a BPE tokenizer on {path}"))?;
+                Corpus::encode(&bytes, tok)
+            }
+        }
+    }
+
+    /// Tokenize `bytes` with an existing tokenizer (a checkpoint's).
+    pub fn encode(bytes: &[u8], tok: tokenizer::Tokenizer) -> anyhow::Result<Corpus> {
+        Ok(Corpus {
+            data: tok.encode(bytes)?,
+            tok,
+        })
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Corpus {
-        let mut seen = [false; 256];
-        for b in bytes {
-            seen[*b as usize] = true;
-        }
-        let vocab: Vec<u8> = (0..=255u8).filter(|b| seen[*b as usize]).collect();
+        let tok = tokenizer::Tokenizer::chars(bytes);
         let mut index = [0u32; 256];
-        for (i, b) in vocab.iter().enumerate() {
-            index[*b as usize] = i as u32;
+        for (i, p) in tok.pieces.iter().enumerate() {
+            index[p[0] as usize] = i as u32;
         }
         Corpus {
             data: bytes.iter().map(|b| index[*b as usize]).collect(),
-            vocab,
+            tok,
         }
     }
 
+    pub fn vocab_size(&self) -> usize {
+        self.tok.vocab_size()
+    }
+
     pub fn decode(&self, ids: &[u32]) -> String {
-        String::from_utf8_lossy(
-            &ids.iter()
-                .map(|i| self.vocab[*i as usize])
-                .collect::<Vec<u8>>(),
-        )
-        .into_owned()
+        self.tok.decode(ids)
+    }
+}
+
+/// `cpu`, `cuda` or `cuda:N` → (is cuda, ordinal); anything else is an error.
+fn parse_device_spec(spec: &str) -> anyhow::Result<Option<usize>> {
+    match spec {
+        "cpu" => Ok(None),
+        "cuda" => Ok(Some(0)),
+        s => match s.strip_prefix("cuda:").map(str::parse::<usize>) {
+            Some(Ok(n)) => Ok(Some(n)),
+            _ => bail!("device={spec}: expected cpu, cuda or cuda:N"),
+        },
+    }
+}
+
+/// The Candle device for `cpu`, `cuda` or `cuda:N`. A build without the `cuda` feature
+/// says how to get one instead of failing somewhere inside Candle.
+pub fn device(spec: &str) -> anyhow::Result<Device> {
+    match parse_device_spec(spec)? {
+        None => Ok(Device::Cpu),
+        Some(n) => {
+            if !candle_core::utils::cuda_is_available() {
+                bail!(
+                    "device={spec}: this labbook was built without CUDA; build it with \
+                     `cargo build --release --features cuda` (README, section CUDA)"
+                );
+            }
+            Device::new_cuda(n).with_context(|| format!("opening CUDA device {n}"))
+        }
     }
 }
 
@@ -294,6 +362,8 @@ pub struct Trainer {
     pub opt: optim::AdamW,
     pub rng: Lcg,
     pub val_rng: Lcg,
+    /// Dropout masks.
+    pub drop_rng: Rng,
     /// The next step to run.
     pub step: usize,
     split: usize,
@@ -308,26 +378,34 @@ struct State {
     opt_t: u64,
     rng: u64,
     val_rng: u64,
+    #[serde(default)]
+    drop_rng: u64,
 }
 
 impl Trainer {
     pub fn new(h: Hparams) -> anyhow::Result<Trainer> {
-        let corpus = Corpus::load(&h.corpus)?;
+        let corpus = Corpus::load_with(&h.corpus, h.tokenizer)?;
+        Trainer::with_corpus(h, corpus)
+    }
+
+    /// A fresh run on an already tokenized corpus.
+    pub fn with_corpus(h: Hparams, corpus: Corpus) -> anyhow::Result<Trainer> {
         if corpus.data.len() < 10 * (h.block_size + 2) {
             bail!(
-                "the corpus has {} characters: too short for block_size {}",
+                "the corpus has {} tokens: too short for block_size {}",
                 corpus.data.len(),
                 h.block_size
             );
         }
-        let dev = Device::Cpu;
+        let dev = device(&h.device)?;
         let cfg = Config {
-            vocab: corpus.vocab.len(),
+            vocab: corpus.vocab_size(),
             block: h.block_size,
             n_layer: h.n_layer,
             n_head: h.n_head,
             n_embd: h.n_embd,
             position: h.position,
+            dropout: h.dropout,
         };
         let (model, params) = Gpt::new(cfg, h.seed, &dev)?;
         let names = params.vars.iter().map(|(n, _)| n.clone()).collect();
@@ -336,6 +414,7 @@ impl Trainer {
         Ok(Trainer {
             rng: Lcg(h.seed),
             val_rng: Lcg(h.seed ^ 0x5EED),
+            drop_rng: Rng::new(h.seed ^ 0xD80F),
             h,
             corpus,
             model,
@@ -359,7 +438,23 @@ impl Trainer {
         saved.steps = h.steps;
         saved.checkpoint_every = h.checkpoint_every;
         saved.out = h.out.clone();
-        let mut t = Trainer::new(saved)?;
+        // Resuming may move a run between devices: the device is today's, not the checkpoint's.
+        saved.device = h.device.clone();
+        // The checkpoint's own tokenizer: a BPE retrained on an edited corpus would not
+        // match the embeddings.
+        let tok_path = format!("{dir}/tokenizer.json");
+        let mut t = if std::path::Path::new(&tok_path).exists() {
+            let tok = tokenizer::Tokenizer::load(&tok_path)?;
+            let corpus = Corpus::encode(&Corpus::read(&saved.corpus)?, tok).with_context(|| {
+                format!(
+                    "the corpus {} no longer fits the checkpoint's tokenizer",
+                    saved.corpus
+                )
+            })?;
+            Trainer::with_corpus(saved, corpus)?
+        } else {
+            Trainer::new(saved)?
+        };
         let weights = candle_core::safetensors::load(format!("{dir}/model.safetensors"), &t.dev)
             .with_context(|| format!("reading {dir}/model.safetensors"))?;
         let moments =
@@ -386,6 +481,7 @@ impl Trainer {
         t.opt.t = state.opt_t;
         t.rng = Lcg(state.rng);
         t.val_rng = Lcg(state.val_rng);
+        t.drop_rng = Rng::new(state.drop_rng);
         t.step = state.step;
         Ok(t)
     }
@@ -410,9 +506,16 @@ impl Trainer {
             opt_t: self.opt.t,
             rng: self.rng.0,
             val_rng: self.val_rng.0,
+            drop_rng: self.drop_rng.state(),
         };
         std::fs::write(tmp("state.json"), serde_json::to_vec_pretty(&state)?)?;
-        for f in ["model.safetensors", "optimizer.safetensors", "state.json"] {
+        self.corpus.tok.save(&tmp("tokenizer.json"))?;
+        for f in [
+            "model.safetensors",
+            "optimizer.safetensors",
+            "tokenizer.json",
+            "state.json",
+        ] {
             std::fs::rename(tmp(f), format!("{dir}/{f}"))
                 .with_context(|| format!("writing {dir}/{f}"))?;
         }
@@ -427,7 +530,7 @@ impl Trainer {
             Position::Rope => "rope",
             Position::Alibi => "alibi",
         };
-        vec![
+        let mut v = vec![
             format!("steps={}", h.steps),
             format!("batch_size={}", h.batch_size),
             format!("block_size={}", h.block_size),
@@ -438,12 +541,21 @@ impl Trainer {
             format!("warmup={}", h.warmup),
             format!("weight_decay={}", h.weight_decay),
             format!("grad_clip={}", h.grad_clip),
+            format!("dropout={}", h.dropout),
             format!("position={pos}"),
             format!("corpus={}", h.corpus),
             format!("seed={}", h.seed),
             format!("eval_every={}", h.eval_every),
             format!("eval_batches={}", h.eval_batches),
-        ]
+        ];
+        match h.tokenizer {
+            tokenizer::Kind::Char => v.push("tokenizer=char".into()),
+            tokenizer::Kind::Bpe { vocab_size } => {
+                v.push("tokenizer=bpe".into());
+                v.push(format!("vocab_size={vocab_size}"));
+            }
+        }
+        v
     }
 
     /// One optimisation step; returns (loss, lr, grad norm, seconds).
@@ -458,7 +570,7 @@ impl Trainer {
             &mut self.rng,
             &self.dev,
         )?;
-        let loss = self.model.loss(&x, &y)?;
+        let loss = self.model.loss_t(&x, &y, Some(&mut self.drop_rng))?;
         let mut grads = loss.backward()?;
         let grad_norm = clip_grads(&mut grads, &self.opt.vars, self.h.grad_clip)?;
         self.opt.step(&grads)?;
@@ -473,13 +585,32 @@ impl Trainer {
 
     /// Mean validation loss over `eval_batches` batches.
     pub fn validate(&mut self) -> anyhow::Result<f64> {
+        self.validate_at(self.h.block_size)
+    }
+
+    /// Validation loss on windows twice the training context, for the position schemes
+    /// that extend beyond it (None for learned positions, which have no table there).
+    pub fn validate_long(&mut self) -> anyhow::Result<Option<f64>> {
+        let long = 2 * self.h.block_size;
+        if self.h.position == Position::Learned || self.corpus.data.len() - self.split < long + 2 {
+            return Ok(None);
+        }
+        // Its own sampler, so the ordinary validation batches stay the same.
+        let saved = self.val_rng.0;
+        self.val_rng = Lcg(saved ^ 0x10A6);
+        let r = self.validate_at(long);
+        self.val_rng = Lcg(saved);
+        r.map(Some)
+    }
+
+    fn validate_at(&mut self, block: usize) -> anyhow::Result<f64> {
         let mut total = 0.0;
         let n = self.h.eval_batches.max(1);
         for _ in 0..n {
             let (vx, vy) = batch(
                 &self.corpus.data[self.split..],
                 self.h.batch_size,
-                self.h.block_size,
+                block,
                 &mut self.val_rng,
                 &self.dev,
             )?;
@@ -500,9 +631,9 @@ pub fn run(params: &[String]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "lm: {} parameters, vocabulary {} characters, {} train / {} val tokens, position {:?}{}",
+        "lm: {} parameters, vocabulary {} tokens, {} train / {} val tokens, position {:?}{}",
         nparams,
-        tr.corpus.vocab.len(),
+        tr.corpus.vocab_size(),
         tr.split,
         tr.corpus.data.len() - tr.split,
         tr.h.position,
@@ -514,7 +645,7 @@ pub fn run(params: &[String]) -> anyhow::Result<()> {
     )?;
     emit(
         &mut out,
-        &serde_json::json!({"params": nparams.to_string(), "vocab": tr.corpus.vocab.len().to_string(), "corpus": tr.h.corpus}),
+        &serde_json::json!({"params": nparams.to_string(), "vocab": tr.corpus.vocab_size().to_string(), "tokenizer": match tr.h.tokenizer { tokenizer::Kind::Char => "char", tokenizer::Kind::Bpe { .. } => "bpe" }, "corpus": tr.h.corpus}),
     )?;
     let tokens_per_step = (tr.h.batch_size * tr.h.block_size) as f64;
     while tr.step < tr.h.steps {
@@ -526,6 +657,9 @@ pub fn run(params: &[String]) -> anyhow::Result<()> {
             let val_loss = tr.validate()?;
             rec["val_loss"] = serde_json::json!(val_loss);
             rec["val_ppl"] = serde_json::json!(val_loss.exp());
+            if let Some(long) = tr.validate_long()? {
+                rec["val_loss_long"] = serde_json::json!(long);
+            }
         }
         emit(&mut out, &rec)?;
         if !loss.is_finite() {
@@ -565,7 +699,7 @@ pub fn generate(
     seed: u64,
     dev: &Device,
 ) -> anyhow::Result<String> {
-    let start = corpus.vocab.iter().position(|b| *b == b'\n').unwrap_or(0) as u32;
+    let start = corpus.tok.id_of_byte(b'\n').unwrap_or(0);
     let mut ids = vec![start];
     let mut rng = Rng::new(seed ^ 0xABCD);
     for _ in 0..n {

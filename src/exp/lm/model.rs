@@ -1,8 +1,10 @@
 //! A decoder-only transformer (nanoGPT shape): token embeddings, a position scheme,
 //! pre-LayerNorm blocks of causal multi-head self-attention and an MLP, a final
-//! LayerNorm and an untied head. Every op here has a backward in candle: softmax,
-//! LayerNorm and RoPE are composed from differentiable ops on purpose (decision 6 —
-//! candle's fused versions give zero gradients upstream).
+//! LayerNorm and an untied head. Every op here has a backward (decision 6 — candle's
+//! own fused softmax, norms and RoPE give zero gradients upstream): on the CPU the
+//! attention softmax, LayerNorm and GELU are fused kernels with hand-written backward
+//! passes (`ops.rs`, each checked against finite differences); elsewhere, and for
+//! RoPE everywhere, they are composed from differentiable tensor ops.
 
 use candle_core::{Device, Module, Result, Tensor, Var, D};
 
@@ -39,6 +41,9 @@ pub struct Config {
     pub n_head: usize,
     pub n_embd: usize,
     pub position: Position,
+    /// Dropout probability on embeddings, attention weights and residual branches
+    /// (training only; 0 disables it).
+    pub dropout: f64,
 }
 
 /// SplitMix64: a small seeded generator, so initial weights are reproducible (candle's
@@ -48,6 +53,11 @@ pub struct Rng(u64);
 impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
+    }
+
+    /// The generator's state (`Rng::new(state)` continues the same sequence).
+    pub fn state(&self) -> u64 {
+        self.0
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -109,9 +119,16 @@ impl Module for LayerNorm {
     }
 }
 
+/// x (…, in) · wᵀ (in, out), as one 2-D matmul over all leading positions: the
+/// backward is then two large GEMMs, where a batched matmul would compute a weight
+/// gradient per batch element and sum them.
 fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
-    // x: (B, T, in) · wᵀ: (in, out)
-    x.broadcast_matmul(&w.t()?)
+    let mut dims = x.dims().to_vec();
+    let inner = dims.pop().unwrap_or(1);
+    let rows: usize = dims.iter().product();
+    let y = x.reshape((rows, inner))?.matmul(&w.t()?)?;
+    dims.push(w.dim(0)?);
+    y.reshape(dims)
 }
 
 struct Block {
@@ -197,7 +214,9 @@ impl Gpt {
             weight: p.var("ln_f", &[c], || 1.0, dev)?,
         };
         let lm_head = p.var("lm_head", &[cfg.vocab, c], || rng.normal() * std, dev)?;
-        let t = cfg.block;
+        // Fixed tables cover twice the training context, so the variants that can
+        // (sinusoidal, RoPE, ALiBi) are evaluated beyond it (`val_loss_long`).
+        let t = 2 * cfg.block;
         let mask: Vec<f32> = (0..t * t)
             .map(|i| {
                 if i % t > i / t {
@@ -235,10 +254,45 @@ impl Gpt {
         ))
     }
 
-    /// Logits (B, T, vocab) for token ids (B, T).
+    /// Logits (B, T, vocab) for token ids (B, T), in evaluation mode (no dropout).
     pub fn forward(&self, idx: &Tensor) -> Result<Tensor> {
+        self.forward_t(idx, None)
+    }
+
+    /// Inverted dropout: zero each entry with probability p, scale the rest by 1/(1−p).
+    /// The mask comes from `rng`, so a seeded run is reproducible.
+    fn dropout(&self, x: Tensor, rng: &mut Option<&mut Rng>) -> Result<Tensor> {
+        let p = self.cfg.dropout;
+        let Some(rng) = rng.as_mut().filter(|_| p > 0.0) else {
+            return Ok(x);
+        };
+        let keep = (1.0 / (1.0 - p)) as f32;
+        let mask: Vec<f32> = (0..x.elem_count())
+            .map(|_| {
+                if ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p {
+                    0.0
+                } else {
+                    keep
+                }
+            })
+            .collect();
+        x.mul(&Tensor::from_vec(mask, x.shape(), x.device())?)
+    }
+
+    /// Logits; with `train` (the dropout generator) dropout is applied.
+    pub fn forward_t(&self, idx: &Tensor, mut train: Option<&mut Rng>) -> Result<Tensor> {
         let (b, t) = idx.dims2()?;
         let c = self.cfg.n_embd;
+        let limit = if self.wpe.is_some() {
+            self.cfg.block
+        } else {
+            2 * self.cfg.block
+        };
+        if t > limit {
+            return Err(candle_core::Error::Msg(format!(
+                "a sequence of {t} tokens is longer than this model's {limit} positions"
+            )));
+        }
         let mut x = self
             .wte
             .embedding(&idx.flatten_all()?)?
@@ -251,15 +305,18 @@ impl Gpt {
             // positions (values in [-1, 1]) do not drown them.
             x = (x * (c as f64).sqrt())?.broadcast_add(&s.narrow(0, 0, t)?)?;
         }
+        x = self.dropout(x, &mut train)?;
         for blk in &self.blocks {
-            x = (&x + self.attention(blk, &blk.ln_1.forward(&x)?)?)?;
-            let h = linear(&blk.ln_2.forward(&x)?, &blk.fc)?.gelu_erf()?;
-            x = (&x + linear(&h, &blk.fc_proj)?)?;
+            let a = self.attention(blk, &blk.ln_1.forward(&x)?, &mut train)?;
+            x = (&x + self.dropout(a, &mut train)?)?;
+            let h = super::ops::gelu(&linear(&blk.ln_2.forward(&x)?, &blk.fc)?)?;
+            let m = linear(&h, &blk.fc_proj)?;
+            x = (&x + self.dropout(m, &mut train)?)?;
         }
         linear(&self.ln_f.forward(&x)?, &self.lm_head)
     }
 
-    fn attention(&self, blk: &Block, x: &Tensor) -> Result<Tensor> {
+    fn attention(&self, blk: &Block, x: &Tensor, train: &mut Option<&mut Rng>) -> Result<Tensor> {
         let (b, t, c) = x.dims3()?;
         let nh = self.cfg.n_head;
         let hs = c / nh;
@@ -275,19 +332,38 @@ impl Gpt {
             q = apply_rope(&q, &cos.narrow(0, 0, t)?, &sin.narrow(0, 0, t)?)?;
             k = apply_rope(&k, &cos.narrow(0, 0, t)?, &sin.narrow(0, 0, t)?)?;
         }
-        let mut att = (q.matmul(&k.t()?)? * (1.0 / (hs as f64).sqrt()))?; // (B, H, T, T)
-        att = att.broadcast_add(&self.mask.narrow(0, 0, t)?.narrow(1, 0, t)?)?;
-        if let Some(al) = &self.alibi {
-            att = att.broadcast_add(&al.narrow(1, 0, t)?.narrow(2, 0, t)?)?;
-        }
-        let y = super::ops::softmax(&att)?.matmul(&v)?; // (B, H, T, hs)
+        let scores = q.matmul(&k.t()?)?; // (B, H, T, T)
+        let scale = 1.0 / (hs as f64).sqrt();
+        let att = if super::ops::fused_available(&scores) {
+            // One pass: scale, causal mask, ALiBi and softmax (and one for the backward).
+            let slopes = self.alibi.as_ref().map(|_| alibi_slopes(nh));
+            super::ops::causal_softmax(&scores, scale, slopes)?
+        } else {
+            let mut att = (scores * scale)?;
+            att = att.broadcast_add(&self.mask.narrow(0, 0, t)?.narrow(1, 0, t)?)?;
+            if let Some(al) = &self.alibi {
+                att = att.broadcast_add(&al.narrow(1, 0, t)?.narrow(2, 0, t)?)?;
+            }
+            super::ops::softmax(&att)?
+        };
+        let y = self.dropout(att, train)?.matmul(&v)?; // (B, H, T, hs)
         let y = y.transpose(1, 2)?.reshape((b, t, c))?;
         linear(&y, &blk.c_proj)
     }
 
-    /// Mean cross-entropy of next-token prediction.
+    /// Mean cross-entropy of next-token prediction (evaluation mode).
     pub fn loss(&self, idx: &Tensor, targets: &Tensor) -> Result<Tensor> {
-        let logits = self.forward(idx)?;
+        self.loss_t(idx, targets, None)
+    }
+
+    /// Mean cross-entropy, with dropout when `train` is given.
+    pub fn loss_t(
+        &self,
+        idx: &Tensor,
+        targets: &Tensor,
+        train: Option<&mut Rng>,
+    ) -> Result<Tensor> {
+        let logits = self.forward_t(idx, train)?;
         let (b, t, v) = logits.dims3()?;
         candle_nn::loss::cross_entropy(&logits.reshape((b * t, v))?, &targets.reshape(b * t)?)
     }
@@ -335,11 +411,18 @@ pub fn apply_rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
     Tensor::cat(&[&r1, &r2], D::Minus1)
 }
 
+/// ALiBi slopes: 2^(-8·(h+1)/H) for head h (Press et al., for H a power of two).
+pub fn alibi_slopes(h: usize) -> Vec<f32> {
+    (0..h)
+        .map(|head| 2f64.powf(-8.0 * (head + 1) as f64 / h as f64) as f32)
+        .collect()
+}
+
 /// ALiBi biases (H, T, T): -slope_h · (i - j) for keys j ≤ i (the causal mask hides the rest).
 fn alibi_bias(h: usize, t: usize, dev: &Device) -> Result<Tensor> {
     let mut data = vec![0f32; h * t * t];
-    for head in 0..h {
-        let slope = 2f64.powf(-8.0 * (head + 1) as f64 / h as f64);
+    for (head, slope) in alibi_slopes(h).into_iter().enumerate() {
+        let slope = slope as f64;
         for i in 0..t {
             for j in 0..=i {
                 data[head * t * t + i * t + j] = (-slope * (i - j) as f64) as f32;
