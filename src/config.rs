@@ -18,6 +18,9 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub runs: RunsConfig,
+    /// `[slurm]`: cluster profiles for `--on slurm`.
+    #[serde(default)]
+    pub slurm: crate::runs::slurm::SlurmConfig,
 }
 
 /// `[runs]`: how runs are followed.

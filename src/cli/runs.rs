@@ -128,6 +128,66 @@ pub struct StartArgs {
     /// Stream the output until the run ends.
     #[arg(short, long)]
     pub follow: bool,
+    #[command(flatten)]
+    pub on: OnArgs,
+}
+
+/// Where runs go: this machine, or a Slurm cluster (a profile from the config,
+/// adjusted by the options).
+#[derive(Debug, Args, Clone, Default)]
+pub struct OnArgs {
+    /// local (default) or slurm.
+    #[arg(long, value_name = "BACKEND", default_value = "local")]
+    pub on: String,
+    /// Slurm: a cluster profile from the config ([slurm.profiles.NAME]).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Slurm partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Slurm: GPUs per job.
+    #[arg(long)]
+    pub gpus: Option<u32>,
+    /// Slurm time limit (e.g. 04:00:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Slurm memory per node (e.g. 32G).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// Slurm account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Slurm: CPU cores per task.
+    #[arg(long)]
+    pub cpus_per_task: Option<u32>,
+}
+
+impl OnArgs {
+    /// The Slurm profile to submit with, or None for a local run.
+    pub fn slurm_profile(
+        &self,
+        cfg: &crate::config::Config,
+    ) -> anyhow::Result<Option<runs::slurm::Profile>> {
+        let over = runs::slurm::Profile {
+            partition: self.partition.clone(),
+            gpus: self.gpus,
+            time: self.time.clone(),
+            mem: self.mem.clone(),
+            account: self.account.clone(),
+            cpus_per_task: self.cpus_per_task,
+            ..Default::default()
+        };
+        match self.on.as_str() {
+            "local" => {
+                if self.profile.is_some() || over != runs::slurm::Profile::default() {
+                    bail!("--profile, --partition, --gpus, --time, --mem, --account and --cpus-per-task go with --on slurm");
+                }
+                Ok(None)
+            }
+            "slurm" => Ok(Some(cfg.slurm.resolve(self.profile.as_deref(), &over)?)),
+            other => bail!("--on {other}: expected local or slurm"),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +208,12 @@ pub struct SweepArgs {
     pub yes: bool,
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub on: OnArgs,
+    /// Slurm: one job per run (at most --max-parallel at a time through singleton
+    /// dependencies) instead of a job array.
+    #[arg(long)]
+    pub no_array: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +243,10 @@ pub enum ProjectCmd {
         #[arg(long = "metric")]
         metrics: Vec<String>,
     },
+}
+
+fn read_json_opt<T: serde::de::DeserializeOwned>(p: &Path) -> Option<T> {
+    runs::read_json(p).ok().flatten()
 }
 
 pub fn split_kv(s: &str) -> anyhow::Result<(String, String)> {
@@ -217,20 +287,46 @@ fn status_text(r: &query::RunRow) -> String {
     s
 }
 
-/// Start a spec now: create, register, supervise.
+/// Start a spec now: create, register, then supervise it here or submit it to Slurm.
 pub fn start_spec(
     ctx: &Context,
     spec: &launch::Spec,
     tags: &[String],
+    slurm: Option<&runs::slurm::Profile>,
 ) -> anyhow::Result<(PathBuf, runs::RunMeta)> {
-    let root = runs::runs_dir(&ctx.data_dir);
-    let (dir, meta) = launch::create(&root, spec)?;
+    let mut spec = spec.clone();
+    let root = match slurm {
+        Some(p) => {
+            spec.backend = "slurm".into();
+            p.runs_dir
+                .clone()
+                .unwrap_or_else(|| runs::runs_dir(&ctx.data_dir))
+        }
+        None => runs::runs_dir(&ctx.data_dir),
+    };
+    let (dir, meta) = launch::create(&root, &spec)?;
     ingest::register(&ctx.store.conn, &dir, &meta)?;
     if !tags.is_empty() {
         let row = query::find(&ctx.store.conn, &meta.id)?;
         query::set_tags(&ctx.store.conn, &row, tags, &[])?;
     }
-    launch::start(&exe()?, &dir)?;
+    match slurm {
+        None => launch::start(&exe()?, &dir)?,
+        Some(profile) => {
+            if let Err(e) = runs::slurm::submit(&meta, &dir, profile) {
+                // The run is recorded as failed with the reason, not left queued.
+                runs::write_json(
+                    &dir.join(runs::EXIT),
+                    &runs::Exit {
+                        error: Some(format!("not submitted: {e:#}")),
+                        at: now(),
+                        ..Default::default()
+                    },
+                )?;
+                return Err(e.context(format!("submitting run {} to Slurm", meta.id)));
+            }
+        }
+    }
     Ok((dir, meta))
 }
 
@@ -272,8 +368,17 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             if let Some(n) = &a.name {
                 spec.name = n.clone();
             }
-            let (dir, meta) = start_spec(ctx, &spec, &a.tags)?;
-            println!("started {} ({})", meta.id, dir.display());
+            let slurm = a.on.slurm_profile(&ctx.config)?;
+            let (dir, meta) = start_spec(ctx, &spec, &a.tags, slurm.as_ref())?;
+            match read_json_opt::<runs::slurm::JobRecord>(&dir.join(runs::slurm::JOB)) {
+                Some(job) => println!(
+                    "submitted {} as Slurm job {} ({})",
+                    meta.id,
+                    job.job_id,
+                    dir.display()
+                ),
+                None => println!("started {} ({})", meta.id, dir.display()),
+            }
             if a.follow {
                 follow_logs(&dir, true, true, None)?;
                 ingest::catch_up(&mut ctx.store.conn, &ctx.data_dir, ctx.config.runs.policy())?;
@@ -346,6 +451,32 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             );
             println!("  command  {}", r.command);
             println!("  dir      {}", r.dir.display());
+            if r.backend == "slurm" {
+                let job = read_json_opt::<runs::slurm::JobRecord>(&r.dir.join(runs::slurm::JOB));
+                let started =
+                    read_json_opt::<runs::slurm::StartedRecord>(&r.dir.join(runs::slurm::STARTED));
+                let mut parts = vec![match &job {
+                    Some(j) => format!("job {}", j.job_id),
+                    None => "not submitted".into(),
+                }];
+                if let Some(st) = started {
+                    parts.push(format!("node {}", st.node));
+                }
+                if let Some(p) = job.as_ref().map(|j| &j.profile) {
+                    for (k, v) in [
+                        ("partition", p.partition.clone()),
+                        ("gpus", p.gpus.map(|g| g.to_string())),
+                        ("time", p.time.clone()),
+                        ("mem", p.mem.clone()),
+                        ("account", p.account.clone()),
+                    ] {
+                        if let Some(v) = v {
+                            parts.push(format!("{k} {v}"));
+                        }
+                    }
+                }
+                println!("  slurm    {}", parts.join(" · "));
+            }
             println!(
                 "  duration {}  lines {}",
                 runs::fmt_duration(r.duration(now())),
@@ -453,8 +584,9 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             if !r.status.is_active() {
                 bail!("run {} is already {}", r.id, r.status.as_str());
             }
-            let outcome = launch::cancel(&r.dir, Duration::from_secs_f64(grace.max(0.0)))?;
-            println!("{}: {}", r.id, outcome.describe());
+            let outcome =
+                runs::cancel_run(&r.dir, &r.backend, Duration::from_secs_f64(grace.max(0.0)))?;
+            println!("{}: {outcome}", r.id);
             // Give the supervisor a moment to record the exit, then update the index.
             for _ in 0..40 {
                 if r.dir.join(runs::EXIT).exists() {
@@ -532,7 +664,8 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                 bail!("another labbook (the TUI or a `run watch`) is already ingesting this data directory");
             };
             let mut ing = ingest::Ingester::new(&runs::runs_dir(&ctx.data_dir))
-                .with_policy(ctx.config.runs.policy());
+                .with_policy(ctx.config.runs.policy())
+                .with_slurm_poll(ctx.config.slurm.poll_secs);
             loop {
                 let r = ing.cycle(&mut ctx.store.conn)?;
                 for (id, s) in &r.changed {
@@ -576,7 +709,12 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                     }
                 }
             };
-            let (dir, meta) = start_spec(ctx, &spec, &[])?;
+            // A Slurm run is re-submitted with the profile it ran with.
+            let slurm = (r.backend == "slurm")
+                .then(|| read_json_opt::<runs::slurm::JobRecord>(&r.dir.join(runs::slurm::JOB)))
+                .flatten()
+                .map(|j| j.profile);
+            let (dir, meta) = start_spec(ctx, &spec, &[], slurm.as_ref())?;
             println!("started {} ({})", meta.id, dir.display());
         }
         RunCmd::Tag { id, add, remove } => {
@@ -749,6 +887,10 @@ fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
         .iter()
         .map(|s| split_kv(s))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let slurm = a.on.slurm_profile(&ctx.config)?;
+    if a.no_array && slurm.is_none() {
+        bail!("--no-array goes with --on slurm");
+    }
     let plan = plan_sweep(ctx, &a.project, &kv, a.random, a.seed)?;
     let m_name = a.project.clone();
     let combos = plan.combos.clone();
@@ -769,9 +911,96 @@ fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
         println!("(preview only: add --yes to start)");
         return Ok(());
     }
+    if let Some(profile) = slurm {
+        let (id, jobs) = submit_sweep(ctx, &m_name, plan, a.max_parallel, &profile, !a.no_array)?;
+        println!("submitted sweep {id} to Slurm: {jobs}");
+        return Ok(());
+    }
     let (id, n) = start_sweep(ctx, &m_name, plan, a.max_parallel)?;
     println!("started sweep {id}: {n} run(s) queued");
     Ok(())
+}
+
+/// Submit a planned sweep to Slurm: a job array limited to `max_parallel` tasks at a
+/// time, or one job per run where jobs named `<sweep>-<k>` with `--dependency=singleton`
+/// form `max_parallel` queues. Returns the sweep id and a description of the jobs.
+pub fn submit_sweep(
+    ctx: &Context,
+    project_name: &str,
+    plan: SweepPlan,
+    max_parallel: usize,
+    profile: &runs::slurm::Profile,
+    array: bool,
+) -> anyhow::Result<(String, String)> {
+    if max_parallel == 0 {
+        bail!("--max-parallel must be at least 1");
+    }
+    let root = profile
+        .runs_dir
+        .clone()
+        .unwrap_or_else(|| runs::runs_dir(&ctx.data_dir));
+    let id = runs::new_id(&format!("sweep-{project_name}"));
+    let mut created = Vec::new();
+    for mut spec in plan.specs {
+        spec.sweep = Some(id.clone());
+        spec.backend = "slurm".into();
+        let (dir, meta) = launch::create(&root, &spec)?;
+        ingest::register(&ctx.store.conn, &dir, &meta)?;
+        created.push((dir, meta));
+    }
+    let fail_all = |created: &[(PathBuf, runs::RunMeta)], e: &anyhow::Error| {
+        for (dir, _) in created {
+            if !dir.join(runs::slurm::JOB).exists() {
+                let _ = runs::write_json(
+                    &dir.join(runs::EXIT),
+                    &runs::Exit {
+                        error: Some(format!("not submitted: {e:#}")),
+                        at: now(),
+                        ..Default::default()
+                    },
+                );
+            }
+        }
+    };
+    if array {
+        let dir = runs::sweep::sweeps_dir(&root).join(&id);
+        match runs::slurm::submit_array(&created, &dir, profile, max_parallel) {
+            Ok(job) => Ok((
+                id,
+                format!(
+                    "job array {job} with {} task(s), at most {max_parallel} at a time",
+                    created.len()
+                ),
+            )),
+            Err(e) => {
+                fail_all(&created, &e);
+                Err(e.context("submitting the sweep to Slurm"))
+            }
+        }
+    } else {
+        let mut jobs = Vec::new();
+        for (i, (dir, meta)) in created.iter().enumerate() {
+            let mut p = profile.clone();
+            p.sbatch_args
+                .push(format!("--job-name={}-{}", id, i % max_parallel));
+            p.sbatch_args.push("--dependency=singleton".into());
+            match runs::slurm::submit(meta, dir, &p) {
+                Ok(j) => jobs.push(j),
+                Err(e) => {
+                    fail_all(&created, &e);
+                    return Err(e.context(format!("submitting run {} to Slurm", meta.id)));
+                }
+            }
+        }
+        Ok((
+            id,
+            format!(
+                "{} job(s) ({}), at most {max_parallel} at a time",
+                jobs.len(),
+                jobs.join(", ")
+            ),
+        ))
+    }
 }
 
 fn log_paths(dir: &Path, o: bool, e: bool) -> Vec<PathBuf> {

@@ -78,6 +78,10 @@ pub enum Event {
     LauncherGone { at: f64 },
     /// Time passes (for the stall check).
     Tick { now: f64 },
+    /// A scheduler holds the queued run back (Slurm: `Resources`, `Priority`, …).
+    Pending { reason: String },
+    /// The scheduler no longer knows the job and it left no exit record.
+    Vanished { at: f64, reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -240,6 +244,19 @@ impl Lifecycle {
                         Some("never started: its launcher is gone".into()),
                         &mut out,
                     );
+                }
+            }
+            Event::Pending { reason } => {
+                if self.status == Status::Queued {
+                    let r = (!reason.is_empty() && reason != "None")
+                        .then(|| format!("pending: {reason}"));
+                    self.set(Status::Queued, r, &mut out);
+                }
+            }
+            Event::Vanished { at, reason } => {
+                if self.status.is_active() {
+                    self.ended_at = Some(at);
+                    self.set(Status::Lost, Some(reason), &mut out);
                 }
             }
             Event::Tick { now } => {

@@ -13,7 +13,10 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::fsm::{Event, Exit, Lifecycle, StallPolicy, Status};
 use super::protocol::{parse_line, Line};
-use super::{proc, read_json, RunMeta, SupervisorRecord, EXIT, META, STDERR, STDOUT, SUPERVISOR};
+use super::{
+    proc, read_json, slurm, write_json, RunMeta, SupervisorRecord, EXIT, META, STDERR, STDOUT,
+    SUPERVISOR,
+};
 
 /// (run, key, seq, step, wall, value) — a value of `None` is NaN.
 type PointRow = (i64, i64, i64, i64, f64, Option<f64>);
@@ -63,6 +66,9 @@ struct Tracked {
     sup: Option<SupervisorRecord>,
     exited: bool,
     finished: bool,
+    /// Submitted to Slurm (`backend = 'slurm'`); its job, once `slurm.json` exists.
+    slurm: bool,
+    job: Option<slurm::JobRecord>,
 }
 
 /// What one cycle did (for `run watch` and the TUI).
@@ -84,6 +90,10 @@ pub struct Ingester {
     summaries: HashMap<(i64, i64), Summary>,
     policy: StallPolicy,
     tuned: bool,
+    /// Slurm: what the last queue poll said, when it ran, how often to poll.
+    slurm_states: HashMap<String, slurm::JobState>,
+    slurm_polled: Option<std::time::Instant>,
+    slurm_every: std::time::Duration,
 }
 
 /// Register a run directory in the index (idempotent). Returns the run's row id.
@@ -122,6 +132,44 @@ impl Ingester {
             summaries: HashMap::new(),
             policy: StallPolicy::default(),
             tuned: false,
+            slurm_states: HashMap::new(),
+            slurm_polled: None,
+            slurm_every: std::time::Duration::from_secs(2),
+        }
+    }
+
+    /// How often Slurm's queue is asked about active Slurm runs.
+    pub fn with_slurm_poll(mut self, secs: f64) -> Ingester {
+        self.slurm_every = std::time::Duration::from_secs_f64(secs.clamp(0.05, 3600.0));
+        self
+    }
+
+    /// Ask Slurm about the jobs of unfinished Slurm runs, at most every `slurm_every`
+    /// (outside any transaction: the client commands may take a while).
+    fn poll_slurm(&mut self) {
+        let ids: Vec<String> = self
+            .tracked
+            .values()
+            .filter(|t| t.slurm && !t.exited)
+            .filter_map(|t| t.job.as_ref().map(|j| j.job_id.clone()))
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        if self
+            .slurm_polled
+            .is_some_and(|at| at.elapsed() < self.slurm_every)
+        {
+            return;
+        }
+        self.slurm_polled = Some(std::time::Instant::now());
+        match slurm::query(&ids) {
+            Ok(states) => self.slurm_states = states,
+            // Slurm could not be asked: conclude nothing this time.
+            Err(e) => {
+                tracing::warn!("asking Slurm about {} job(s): {e:#}", ids.len());
+                self.slurm_states.clear();
+            }
         }
     }
 
@@ -170,7 +218,8 @@ impl Ingester {
                     (SELECT lines FROM run_offsets WHERE run_id = r.id AND stream = 'stdout'),
                     (SELECT offset FROM run_offsets WHERE run_id = r.id AND stream = 'stderr'),
                     (SELECT lines FROM run_offsets WHERE run_id = r.id AND stream = 'stderr')
-             FROM runs r WHERE r.finished = 0 AND r.backend = 'local'",
+                    , r.backend
+             FROM runs r WHERE r.finished = 0",
         )?;
         let rows = stmt.query_map([], |r| {
             let status: String = r.get(2)?;
@@ -200,6 +249,8 @@ impl Ingester {
                 sup: None,
                 exited: false,
                 finished: false,
+                slurm: r.get::<_, String>(15)? == "slurm",
+                job: None,
             })
         })?;
         for t in rows {
@@ -264,6 +315,14 @@ impl Ingester {
     fn cycle_inner(&mut self, conn: &mut Connection) -> anyhow::Result<CycleReport> {
         let mut report = CycleReport::default();
         self.discover(conn, &mut report)?;
+        for t in self
+            .tracked
+            .values_mut()
+            .filter(|t| t.slurm && t.job.is_none())
+        {
+            t.job = read_json(&t.dir.join(slurm::JOB)).unwrap_or(None);
+        }
+        self.poll_slurm();
         let now = proc::now();
         if !self.tuned {
             // The writer keeps a larger page cache: series tails stay in memory.
@@ -286,8 +345,19 @@ impl Ingester {
                 .optional()?;
             let Some(uid) = uid else { continue };
             let mut effects = Vec::new();
-            // 1. The supervisor's files: started, exited.
-            if t.sup.is_none() {
+            // 1. The supervisor's files (the job script's on Slurm): started, exited.
+            if t.slurm {
+                if t.life.status == Status::Queued {
+                    if let Ok(Some(st)) =
+                        read_json::<slurm::StartedRecord>(&t.dir.join(slurm::STARTED))
+                    {
+                        effects.extend(t.life.handle(Event::Started {
+                            pid: 0,
+                            at: st.started_at,
+                        }));
+                    }
+                }
+            } else if t.sup.is_none() {
                 t.sup = read_json::<SupervisorRecord>(&t.dir.join(SUPERVISOR)).unwrap_or(None);
                 if let Some(s) = &t.sup {
                     effects.extend(t.life.handle(Event::Started {
@@ -296,7 +366,46 @@ impl Ingester {
                     }));
                 }
             }
-            let exit: Option<Exit> = read_json(&t.dir.join(EXIT)).unwrap_or(None);
+            let mut exit: Option<Exit> = read_json(&t.dir.join(EXIT)).unwrap_or(None);
+            let mut slurm_event = None;
+            if let (true, Some(job)) = (t.slurm, &t.job) {
+                match self.slurm_states.get(&job.job_id) {
+                    Some(slurm::JobState::Done {
+                        state,
+                        exit_code,
+                        reason,
+                    }) => {
+                        // Slurm's verdict where the script could not give one (or only
+                        // saw the SIGTERM of a time limit): written down as the record.
+                        let replace = match &exit {
+                            None => true,
+                            Some(e) => slurm::overrides_script(state) && e.error.is_none(),
+                        };
+                        if replace {
+                            let e = slurm::exit_from(state, exit_code, reason, exit.as_ref(), now);
+                            if let Err(err) = write_json(&t.dir.join(EXIT), &e) {
+                                tracing::warn!("recording the exit of {uid}: {err:#}");
+                            }
+                            exit = Some(e);
+                        }
+                    }
+                    Some(slurm::JobState::Pending(reason)) => {
+                        slurm_event = Some(Event::Pending {
+                            reason: reason.clone(),
+                        })
+                    }
+                    Some(slurm::JobState::Unknown) if exit.is_none() => {
+                        slurm_event = Some(Event::Vanished {
+                            at: now,
+                            reason: format!(
+                                "Slurm no longer knows job {} and it left no exit record",
+                                job.job_id
+                            ),
+                        })
+                    }
+                    _ => {}
+                }
+            }
             // 2. Output (read after the exit record, so a finished run is read to the end).
             let ended = exit.is_some();
             let mut run_backlog = false;
@@ -315,6 +424,10 @@ impl Ingester {
             if let Some(e) = &exit {
                 t.exited = true;
                 effects.extend(t.life.handle(Event::Exited(e.clone())));
+            } else if let Some(ev) = slurm_event {
+                effects.extend(t.life.handle(ev));
+            } else if t.slurm && t.job.is_some() {
+                // Followed through Slurm's queue, not through local processes.
             } else if t.life.status == Status::Queued && t.sup.is_none() {
                 if let Ok(Some(l)) = read_json::<super::LaunchRecord>(&t.dir.join(super::LAUNCH)) {
                     if !l.alive() && !t.dir.join(SUPERVISOR).exists() && !t.dir.join(EXIT).exists()
@@ -322,7 +435,7 @@ impl Ingester {
                         effects.extend(t.life.handle(Event::LauncherGone { at: now }));
                     }
                 }
-            } else if t.life.status == Status::Running {
+            } else if t.life.status == Status::Running && !t.slurm {
                 // 3. Reconcile: the process and its supervisor both gone, no record.
                 if let Some(s) = &t.sup {
                     let child = proc::alive(s.pid, s.start_ticks, &s.boot_id);

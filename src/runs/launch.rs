@@ -46,6 +46,8 @@ pub struct Spec {
     pub cwd: PathBuf,
     pub params: BTreeMap<String, serde_json::Value>,
     pub sweep: Option<String>,
+    /// `local` (empty means local) or `slurm`.
+    pub backend: String,
 }
 
 impl Spec {
@@ -169,7 +171,11 @@ pub fn create(runs_root: &Path, spec: &Spec) -> anyhow::Result<(PathBuf, RunMeta
         labbook_version: env!("CARGO_PKG_VERSION").to_string(),
         created_at: crate::store::now_ts(),
         sweep: spec.sweep.clone(),
-        backend: "local".into(),
+        backend: if spec.backend.is_empty() {
+            "local".into()
+        } else {
+            spec.backend.clone()
+        },
     };
     write_json(&dir.join(META), &meta)?;
     // Until a supervisor takes over, the creator is the run's launcher: if it dies

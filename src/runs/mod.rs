@@ -11,6 +11,7 @@ pub mod proc;
 pub mod project;
 pub mod protocol;
 pub mod query;
+pub mod slurm;
 pub mod sweep;
 
 use std::collections::BTreeMap;
@@ -165,4 +166,14 @@ pub fn new_id(name: &str) -> String {
         chrono::Local::now().format("%Y%m%d-%H%M%S"),
         h.finish() & 0xffff
     )
+}
+
+/// Stop a run on whichever backend it runs; says what was done.
+pub fn cancel_run(dir: &Path, backend: &str, grace: std::time::Duration) -> anyhow::Result<String> {
+    if backend == "slurm" {
+        let job = slurm::cancel(dir)?;
+        Ok(format!("scancel sent to Slurm job {job}"))
+    } else {
+        Ok(launch::cancel(dir, grace)?.describe().to_string())
+    }
 }

@@ -399,6 +399,7 @@ pub fn spec(
         cwd: cwd.to_path_buf(),
         params: params.clone(),
         sweep: None,
+        backend: String::new(),
     })
 }
 

@@ -352,6 +352,7 @@ fn spawn_ingest(
     let data_dir = ctx.data_dir.clone();
     let db = ctx.store.path().to_path_buf();
     let policy = ctx.config.runs.policy();
+    let slurm_poll = ctx.config.slurm.poll_secs;
     Some(std::thread::spawn(move || {
         let mut lock = crate::runs::ingest::try_lock(&data_dir).ok().flatten();
         if tx.send(Msg::IngestRole(lock.is_some())).is_err() {
@@ -364,7 +365,8 @@ fn spawn_ingest(
         };
         let mut last_try = std::time::Instant::now();
         let mut ing = crate::runs::ingest::Ingester::new(&crate::runs::runs_dir(&data_dir))
-            .with_policy(policy);
+            .with_policy(policy)
+            .with_slurm_poll(slurm_poll);
         let mut last_tick = std::time::Instant::now();
         while !stop.load(Ordering::Relaxed) {
             // Whoever held the ingest lock may have gone: take over.
@@ -559,10 +561,11 @@ fn apply(
             let tx = tx.clone();
             // The grace period must not freeze the screen: cancel on a thread.
             std::thread::spawn(move || {
-                let outcome = match crate::runs::launch::cancel(&r.dir, Duration::from_secs(10)) {
-                    Ok(c) => c.describe().to_string(),
-                    Err(e) => format!("error: {e:#}"),
-                };
+                let outcome =
+                    match crate::runs::cancel_run(&r.dir, &r.backend, Duration::from_secs(10)) {
+                        Ok(c) => c,
+                        Err(e) => format!("error: {e:#}"),
+                    };
                 let _ = tx.send(Msg::Cancelled(r.id, outcome));
             });
         }
@@ -606,7 +609,7 @@ fn apply(
             let cwd = std::env::current_dir().context("finding the current directory")?;
             let kv: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let spec = crate::cli::runs::project_spec(ctx, &project, &kv, &cwd)?;
-            let (_, meta) = crate::cli::runs::start_spec(ctx, &spec, &[])?;
+            let (_, meta) = crate::cli::runs::start_spec(ctx, &spec, &[], None)?;
             app.status = Some(format!("started {}", meta.id));
             refresh_runs_view(app, ctx)?;
         }

@@ -98,14 +98,6 @@ pub fn softmax_composed(x: &Tensor) -> Result<Tensor> {
 
 const LN_EPS: f32 = 1e-5;
 
-/// Mean and 1/σ of one row.
-fn moments(row: &[f32]) -> (f32, f32) {
-    let n = row.len() as f32;
-    let mean = row.iter().sum::<f32>() / n;
-    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
-    (mean, 1.0 / (var + LN_EPS).sqrt())
-}
-
 /// LayerNorm over the last dimension with a weight and no bias, fused; the backward
 /// gives both `dx = rstd·(g − mean(g) − x̂·mean(g·x̂))` with `g = dy·w`, and
 /// `dw = Σ_rows dy·x̂`.
@@ -123,16 +115,15 @@ impl CustomOp2 for LayerNormW {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
+        use rayon::prelude::*;
         let x = f32_slice(s1, l1)?;
         let w = f32_slice(s2, l2)?;
         let n = w.len();
         let mut out = vec![0f32; x.len()];
-        for (row, o) in x.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-            let (mean, rstd) = moments(row);
-            for ((oi, xi), wi) in o.iter_mut().zip(row).zip(w) {
-                *oi = (xi - mean) * rstd * wi;
-            }
-        }
+        let task = rows_per_task(n) * n;
+        out.par_chunks_mut(task)
+            .zip(x.par_chunks(task))
+            .for_each(|(o, xs)| ln_fwd_rows(xs, w, o));
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 
@@ -166,31 +157,16 @@ impl candle_core::CustomOp3 for LayerNormBackwardX {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
+        use rayon::prelude::*;
         let x = f32_slice(s1, l1)?;
         let w = f32_slice(s2, l2)?;
         let dy = f32_slice(s3, l3)?;
         let n = w.len();
-        let nf = n as f32;
         let mut dx = vec![0f32; x.len()];
-        let mut g = vec![0f32; n];
-        for ((row, dyr), dxr) in x
-            .chunks_exact(n)
-            .zip(dy.chunks_exact(n))
-            .zip(dx.chunks_exact_mut(n))
-        {
-            let (mean, rstd) = moments(row);
-            let (mut sum_g, mut sum_gx) = (0f32, 0f32);
-            for i in 0..n {
-                g[i] = dyr[i] * w[i];
-                sum_g += g[i];
-                sum_gx += g[i] * (row[i] - mean) * rstd;
-            }
-            let (mg, mgx) = (sum_g / nf, sum_gx / nf);
-            for i in 0..n {
-                let xhat = (row[i] - mean) * rstd;
-                dxr[i] = rstd * (g[i] - mg - xhat * mgx);
-            }
-        }
+        let task = rows_per_task(n) * n;
+        dx.par_chunks_mut(task)
+            .zip(x.par_chunks(task).zip(dy.par_chunks(task)))
+            .for_each(|(d, (xs, g))| ln_bwd_x_rows(xs, w, g, d));
         Ok((CpuStorage::F32(dx), l1.shape().clone()))
     }
 }
@@ -209,16 +185,29 @@ impl CustomOp2 for LayerNormBackwardW {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
+        use rayon::prelude::*;
         let x = f32_slice(s1, l1)?;
         let dy = f32_slice(s2, l2)?;
         let n = *l1.dims().last().unwrap_or(&1);
-        let mut dw = vec![0f32; n];
-        for (row, dyr) in x.chunks_exact(n).zip(dy.chunks_exact(n)) {
-            let (mean, rstd) = moments(row);
-            for i in 0..n {
-                dw[i] += dyr[i] * (row[i] - mean) * rstd;
-            }
-        }
+        let task = rows_per_task(n) * n;
+        // A partial sum per task, then the partial sums added.
+        let dw = x
+            .par_chunks(task)
+            .zip(dy.par_chunks(task))
+            .map(|(xs, g)| {
+                let mut part = vec![0f32; n];
+                ln_bwd_w_rows(xs, g, &mut part);
+                part
+            })
+            .reduce(
+                || vec![0f32; n],
+                |mut a, b| {
+                    for (p, q) in a.iter_mut().zip(&b) {
+                        *p += q;
+                    }
+                    a
+                },
+            );
         Ok((CpuStorage::F32(dw), Shape::from(n)))
     }
 }
@@ -574,3 +563,78 @@ pub fn causal_softmax(scores: &Tensor, scale: f64, slopes: Option<Vec<f32>>) -> 
         slopes,
     })
 }
+
+/// Rows per parallel task for rows of `n` elements.
+fn rows_per_task(n: usize) -> usize {
+    (PAR_CHUNK / n.max(1)).max(1)
+}
+
+/// Mean and 1/σ of one row (biased variance, as LayerNorm).
+#[inline(always)]
+fn row_moments(row: &[f32]) -> (f32, f32) {
+    let n = row.len() as f32;
+    let mean = lanes_sum(row) / n;
+    let mut acc = [0f32; 16];
+    let mut chunks = row.chunks_exact(16);
+    for c in &mut chunks {
+        for k in 0..16 {
+            acc[k] += (c[k] - mean) * (c[k] - mean);
+        }
+    }
+    let tail: f32 = chunks
+        .remainder()
+        .iter()
+        .map(|v| (v - mean) * (v - mean))
+        .sum();
+    let var = (tail + acc.iter().sum::<f32>()) / n;
+    (mean, 1.0 / (var + LN_EPS).sqrt())
+}
+
+simd!(ln_fwd_rows(x: &[f32], w: &[f32], out: &mut [f32]) {
+    let n = w.len();
+    for (row, o) in x.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+        let (mean, rstd) = row_moments(row);
+        for ((oi, &xi), &wi) in o.iter_mut().zip(row).zip(w) {
+            *oi = (xi - mean) * rstd * wi;
+        }
+    }
+});
+
+simd!(ln_bwd_x_rows(x: &[f32], w: &[f32], dy: &[f32], dx: &mut [f32]) {
+    // dx = rstd·(g − mean(g) − x̂·mean(g·x̂)), g = dy·w, x̂ = (x − mean)·rstd.
+    let n = w.len();
+    let nf = n as f32;
+    for ((row, g), d) in x.chunks_exact(n).zip(dy.chunks_exact(n)).zip(dx.chunks_exact_mut(n)) {
+        let (mean, rstd) = row_moments(row);
+        // d temporarily holds g = dy·w.
+        for ((di, &gi), &wi) in d.iter_mut().zip(g).zip(w) {
+            *di = gi * wi;
+        }
+        let mg = lanes_sum(d) / nf;
+        let mut acc = [0f32; 16];
+        let mut cd = d.chunks_exact(16);
+        let mut cx = row.chunks_exact(16);
+        for (a, b) in (&mut cd).zip(&mut cx) {
+            for k in 0..16 {
+                acc[k] += a[k] * (b[k] - mean);
+            }
+        }
+        let tail: f32 = cd.remainder().iter().zip(cx.remainder()).map(|(a, b)| a * (b - mean)).sum();
+        let mgx = (tail + acc.iter().sum::<f32>()) * rstd / nf;
+        for (di, &xi) in d.iter_mut().zip(row) {
+            let xhat = (xi - mean) * rstd;
+            *di = rstd * (*di - mg - xhat * mgx);
+        }
+    }
+});
+
+simd!(ln_bwd_w_rows(x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    // dw += Σ_rows dy·x̂
+    let n = dw.len();
+    for (row, g) in x.chunks_exact(n).zip(dy.chunks_exact(n)) {
+        let (mean, rstd) = row_moments(row);
+        for ((w, &gi), &xi) in dw.iter_mut().zip(g).zip(row) {
+            *w += gi * (xi - mean) * rstd;
+        }
+    }
+});
