@@ -516,26 +516,30 @@ pub fn lm(
     let mut rng = lm::Lcg(42);
     let (mut losses, mut times, mut tf, mut tb, mut to) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for step in 0..warmup + steps {
-        let t0 = Instant::now();
-        let (x, y) = lm::batch(&corpus.data, 16, 128, &mut rng, &dev)?;
-        let loss = gpt.loss(&x, &y)?;
-        let loss_v = loss.to_scalar::<f32>()?; // forces the forward pass
-        let t1 = Instant::now();
-        let grads = loss.backward()?;
-        dev.synchronize()?; // kernels are asynchronous on CUDA
-        let t2 = Instant::now();
-        opt.step(&grads)?;
-        dev.synchronize()?;
-        let t3 = Instant::now();
-        losses.push(loss_v as f64);
-        if step >= warmup {
-            times.push((t3 - t0).as_secs_f64());
-            tf.push((t1 - t0).as_secs_f64());
-            tb.push((t2 - t1).as_secs_f64());
-            to.push((t3 - t2).as_secs_f64());
+    // The loop runs on a worker of rayon's pool (see exp::lm::on_pool).
+    lm::on_pool(|| -> anyhow::Result<()> {
+        for step in 0..warmup + steps {
+            let t0 = Instant::now();
+            let (x, y) = lm::batch(&corpus.data, 16, 128, &mut rng, &dev)?;
+            let loss = gpt.loss(&x, &y)?;
+            let loss_v = loss.to_scalar::<f32>()?; // forces the forward pass
+            let t1 = Instant::now();
+            let grads = loss.backward()?;
+            dev.synchronize()?; // kernels are asynchronous on CUDA
+            let t2 = Instant::now();
+            opt.step(&grads)?;
+            dev.synchronize()?;
+            let t3 = Instant::now();
+            losses.push(loss_v as f64);
+            if step >= warmup {
+                times.push((t3 - t0).as_secs_f64());
+                tf.push((t1 - t0).as_secs_f64());
+                tb.push((t2 - t1).as_secs_f64());
+                to.push((t3 - t2).as_secs_f64());
+            }
         }
-    }
+    Ok(())
+    })?;
     let ms = 1000.0 * times.iter().sum::<f64>() / times.len().max(1) as f64;
     let med = |v: &Vec<f64>| 1000.0 * median(v.clone());
     let at = |i: usize| (losses[i.min(losses.len() - 1)] * 1e4).round() / 1e4;

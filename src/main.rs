@@ -36,6 +36,13 @@ fn main() -> std::process::ExitCode {
     // in `clear_page` before this). Memory stays bounded by the peak of one step.
     // SAFETY: sets a plain integer option; mimalloc reads it on its next purge decision.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // Candle's CPU worker threads spin for 25,000 rounds after each op before parking;
+    // with as many threads as cores that spinning takes the core the training loop
+    // needs next (LM step 137 → 111 ms on 2 cores). Park at once unless the user says
+    // otherwise. Set before any Candle op creates the pool.
+    if std::env::var_os("CANDLE_BARRIER_POOL_SPIN_LIMIT").is_none() {
+        std::env::set_var("CANDLE_BARRIER_POOL_SPIN_LIMIT", "0");
+    }
     let cli = Cli::parse();
     let _guard = init_tracing(cli.data_dir.as_deref());
     let result = if cli.command.is_none() {

@@ -276,6 +276,15 @@ pub fn device(spec: &str) -> anyhow::Result<Device> {
     }
 }
 
+/// Run `f` on a worker thread of rayon's global pool (the caller sleeps until it is
+/// done). Candle's matmuls and the fused kernels run their parallel parts on that pool;
+/// running the training loop's own sequential work on one of its workers, too, keeps
+/// the runnable threads at the pool's size instead of one more — on a 2-core machine
+/// an extra thread steals the core the loop needs while idle workers spin.
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
 /// The reference's batch sampler: a 64-bit LCG, offset = (s >> 33) % (len − block − 1).
 pub struct Lcg(pub u64);
 
@@ -622,6 +631,10 @@ impl Trainer {
 
 /// Run the experiment in the foreground, printing metrics records and log lines.
 pub fn run(params: &[String]) -> anyhow::Result<()> {
+    on_pool(|| run_inner(params))
+}
+
+fn run_inner(params: &[String]) -> anyhow::Result<()> {
     let h = Hparams::parse(params)?;
     let mut tr = match &h.resume {
         Some(dir) => Trainer::resume(dir, &h)?,
