@@ -538,7 +538,7 @@ pub fn lm(
                 to.push((t3 - t2).as_secs_f64());
             }
         }
-    Ok(())
+        Ok(())
     })?;
     let ms = 1000.0 * times.iter().sum::<f64>() / times.len().max(1) as f64;
     let med = |v: &Vec<f64>| 1000.0 * median(v.clone());

@@ -693,13 +693,17 @@ fn check_fused_op(
 ) {
     let dev = Device::Cpu;
     let n = vals.len();
+    let x = candle_core::Var::from_vec(vals.to_vec(), shape, &dev).unwrap();
+    // A loss weighting every output differently (the output may differ in shape).
+    let out_shape = f(x.as_tensor()).unwrap().shape().clone();
     let weights = Tensor::from_vec(
-        (0..n).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>(),
-        shape,
+        (0..out_shape.elem_count())
+            .map(|i| (i as f32 * 0.37).sin())
+            .collect::<Vec<_>>(),
+        out_shape,
         &dev,
     )
     .unwrap();
-    let x = candle_core::Var::from_vec(vals.to_vec(), shape, &dev).unwrap();
     let vec = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
     let (yf, yc) = (
         vec(&f(x.as_tensor()).unwrap()),
@@ -840,4 +844,121 @@ fn variants_that_extrapolate_are_evaluated_beyond_the_training_context() {
     let x = Tensor::zeros((1, 9), candle_core::DType::U32, &Device::Cpu).unwrap();
     let e = model.forward(&x).unwrap_err().to_string();
     assert!(e.contains("longer than this model's 8 positions"), "{e}");
+}
+
+#[test]
+fn fused_linear_matches_the_matmul_and_finite_differences() {
+    use labbook::exp::lm::ops::{linear, linear_composed};
+    let dev = Device::Cpu;
+    let xv: Vec<f32> = (0..2 * 3 * 5)
+        .map(|i| ((i * 13 % 11) as f32 - 5.0) * 0.3)
+        .collect();
+    let wv: Vec<f32> = (0..4 * 5)
+        .map(|i| ((i * 7 % 9) as f32 - 4.0) * 0.25)
+        .collect();
+    // As a function of x (w fixed) and of w (x fixed).
+    let w_t = Tensor::from_vec(wv.clone(), (4, 5), &dev).unwrap();
+    let x_t = Tensor::from_vec(xv.clone(), (2, 3, 5), &dev).unwrap();
+    let (w1, w2) = (w_t.clone(), w_t.clone());
+    check_fused_op(
+        "linear (x)",
+        &xv,
+        &[2, 3, 5],
+        &move |x| linear(x, &w1),
+        &move |x| linear_composed(x, &w2),
+    );
+    let (x1, x2) = (x_t.clone(), x_t.clone());
+    check_fused_op(
+        "linear (w)",
+        &wv,
+        &[4, 5],
+        &move |w| linear(&x1, w),
+        &move |w| linear_composed(&x2, w),
+    );
+    assert_eq!(linear(&x_t, &w_t).unwrap().dims(), [2, 3, 4]);
+}
+
+/// Causal attention on packed qkv (B, T, 3C) from differentiable ops (the reference).
+fn attention_composed(
+    qkv: &Tensor,
+    nh: usize,
+    scale: f64,
+    slopes: Option<&[f32]>,
+    rope: Option<(&Tensor, &Tensor)>,
+) -> candle_core::Result<Tensor> {
+    use labbook::exp::lm::model::apply_rope;
+    use labbook::exp::lm::ops::softmax_composed;
+    let (b, t, c3) = qkv.dims3()?;
+    let c = c3 / 3;
+    let hs = c / nh;
+    let heads = |i: usize| {
+        qkv.narrow(2, i * c, c)?
+            .reshape((b, t, nh, hs))?
+            .transpose(1, 2)?
+            .contiguous()
+    };
+    let (mut q, mut k, v) = (heads(0)?, heads(1)?, heads(2)?);
+    if let Some((cos, sin)) = rope {
+        q = apply_rope(&q, cos, sin)?;
+        k = apply_rope(&k, cos, sin)?;
+    }
+    let bias: Vec<f32> = (0..nh * t * t)
+        .map(|x| {
+            let (h, i, j) = (x / (t * t), x / t % t, x % t);
+            if j > i {
+                f32::NEG_INFINITY
+            } else {
+                -slopes.map_or(0.0, |s| s[h]) * (i - j) as f32
+            }
+        })
+        .collect();
+    let bias = Tensor::from_vec(bias, (nh, t, t), qkv.device())?;
+    let att = softmax_composed(&(q.matmul(&k.t()?)? * scale)?.broadcast_add(&bias)?)?;
+    att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, c))
+}
+
+#[test]
+fn fused_attention_matches_the_composed_one_and_finite_differences() {
+    use labbook::exp::lm::model::alibi_slopes;
+    use labbook::exp::lm::ops::{attention, Attention};
+    let (b, t, nh, hs) = (2usize, 5usize, 2usize, 4usize);
+    let c = nh * hs;
+    let vals: Vec<f32> = (0..b * t * 3 * c)
+        .map(|i| ((i * 31 % 19) as f32 - 9.0) * 0.15)
+        .collect();
+    let scale = 1.0 / (hs as f64).sqrt();
+    // RoPE tables as the model builds them.
+    let half = hs / 2;
+    let (mut cos, mut sin) = (vec![0f32; t * half], vec![0f32; t * half]);
+    for pos in 0..t {
+        for i in 0..half {
+            let th = pos as f64 / 10000f64.powf(2.0 * i as f64 / hs as f64);
+            cos[pos * half + i] = th.cos() as f32;
+            sin[pos * half + i] = th.sin() as f32;
+        }
+    }
+    let cos_t = Tensor::from_vec(cos.clone(), (t, half), &Device::Cpu).unwrap();
+    let sin_t = Tensor::from_vec(sin.clone(), (t, half), &Device::Cpu).unwrap();
+    for (name, alibi, rope) in [
+        ("attention", false, false),
+        ("attention + alibi", true, false),
+        ("attention + rope", false, true),
+    ] {
+        let slopes = alibi.then(|| alibi_slopes(nh));
+        let tables = rope.then(|| (cos.clone(), sin.clone()));
+        let (s1, s2) = (slopes.clone(), slopes.clone());
+        let (ct, st) = (cos_t.clone(), sin_t.clone());
+        check_fused_op(
+            name,
+            &vals,
+            &[b, t, 3 * c],
+            &move |x| {
+                attention(
+                    x,
+                    Attention::new(nh, scale as f32, s1.clone(), tables.clone()),
+                )
+            },
+            &move |x| attention_composed(x, nh, scale, s2.as_deref(), rope.then_some((&ct, &st))),
+        );
+    }
 }

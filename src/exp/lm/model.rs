@@ -119,16 +119,9 @@ impl Module for LayerNorm {
     }
 }
 
-/// x (…, in) · wᵀ (in, out), as one 2-D matmul over all leading positions: the
-/// backward is then two large GEMMs, where a batched matmul would compute a weight
-/// gradient per batch element and sum them.
+/// x (…, in) · wᵀ (in, out) (see [`super::ops::linear`]).
 fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
-    let mut dims = x.dims().to_vec();
-    let inner = dims.pop().unwrap_or(1);
-    let rows: usize = dims.iter().product();
-    let y = x.reshape((rows, inner))?.matmul(&w.t()?)?;
-    dims.push(w.dim(0)?);
-    y.reshape(dims)
+    super::ops::linear(x, w)
 }
 
 struct Block {
@@ -321,6 +314,23 @@ impl Gpt {
         let nh = self.cfg.n_head;
         let hs = c / nh;
         let qkv = linear(x, &blk.c_attn)?; // (B, T, 3C)
+        let scale = 1.0 / (hs as f64).sqrt();
+        let dropping = train.is_some() && self.cfg.dropout > 0.0;
+        if super::ops::fused_available(&qkv) && !dropping {
+            // The whole of it as one op with its own backward (ops::Attention); the
+            // composed form below is what it computes.
+            let rope = match &self.rope {
+                Some((cos, sin)) => Some((
+                    cos.flatten_all()?.to_vec1::<f32>()?,
+                    sin.flatten_all()?.to_vec1::<f32>()?,
+                )),
+                None => None,
+            };
+            let slopes = self.alibi.as_ref().map(|_| alibi_slopes(nh));
+            let op = super::ops::Attention::new(nh, scale as f32, slopes, rope);
+            let y = super::ops::attention(&qkv, op)?; // (B, T, C)
+            return linear(&y, &blk.c_proj);
+        }
         let heads = |i: usize| -> Result<Tensor> {
             qkv.narrow(2, i * c, c)?
                 .reshape((b, t, nh, hs))?
@@ -333,7 +343,6 @@ impl Gpt {
             k = apply_rope(&k, &cos.narrow(0, 0, t)?, &sin.narrow(0, 0, t)?)?;
         }
         let scores = q.matmul(&k.t()?)?; // (B, H, T, T)
-        let scale = 1.0 / (hs as f64).sqrt();
         let att = if super::ops::fused_available(&scores) {
             // One pass: scale, causal mask, ALiBi and softmax (and one for the backward).
             let slopes = self.alibi.as_ref().map(|_| alibi_slopes(nh));

@@ -638,3 +638,468 @@ simd!(ln_bwd_w_rows(x: &[f32], dy: &[f32], dw: &mut [f32]) {
         }
     }
 });
+
+/// `lhs · rhs` for f32 matrices given by (column stride, row stride), with gemm's
+/// kernels (the ones Candle's matmul uses), parallel over Candle's thread count.
+#[allow(clippy::too_many_arguments)]
+fn gemm_f32(
+    m: usize,
+    n: usize,
+    k: usize,
+    lhs: &[f32],
+    (lhs_cs, lhs_rs): (usize, usize),
+    rhs: &[f32],
+    (rhs_cs, rhs_rs): (usize, usize),
+) -> Result<Vec<f32>> {
+    let last = |cs: usize, rs: usize, rows: usize, cols: usize| {
+        (rows.saturating_sub(1)) * rs + (cols.saturating_sub(1)) * cs + 1
+    };
+    if m * k > 0 && lhs.len() < last(lhs_cs, lhs_rs, m, k)
+        || k * n > 0 && rhs.len() < last(rhs_cs, rhs_rs, k, n)
+    {
+        return Err(candle_core::Error::Msg(
+            "fused linear: operand smaller than its shape".into(),
+        ));
+    }
+    let mut dst = vec![0f32; m * n];
+    if m == 0 || n == 0 {
+        return Ok(dst);
+    }
+    let threads = candle_core::utils::get_num_threads();
+    let parallelism = if threads > 1 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: every index gemm reads is inside `lhs`/`rhs` (checked above against the
+    // strides and shapes), `dst` is a fresh contiguous m×n buffer written with row
+    // stride n, and nothing else aliases it.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            lhs.as_ptr(),
+            lhs_cs as isize,
+            lhs_rs as isize,
+            rhs.as_ptr(),
+            rhs_cs as isize,
+            rhs_rs as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+    Ok(dst)
+}
+
+/// `y = x · wᵀ` for x (…, in) and w (out, in), as one GEMM over all leading positions;
+/// the backward gives `dx = dy · w` and `dw = dyᵀ · x` directly, without the transpose
+/// and reshape nodes (each a zero-filled gradient buffer plus an add in Candle's
+/// backward) that the composed form puts in the graph.
+struct Linear;
+
+impl CustomOp2 for Linear {
+    fn name(&self) -> &'static str {
+        "lm-linear"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s1, l1)?;
+        let w = f32_slice(s2, l2)?;
+        let (n, k) = l2.shape().dims2()?;
+        let m = x.len() / k.max(1);
+        let y = gemm_f32(m, n, k, x, (1, k), w, (k, 1))?;
+        let mut dims = l1.dims().to_vec();
+        if let Some(last) = dims.last_mut() {
+            *last = n;
+        }
+        Ok((CpuStorage::F32(y), Shape::from(dims)))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let dx = grad.apply_op2_no_bwd(&w.contiguous()?, &LinearBackwardX)?;
+        let dw = grad.apply_op2_no_bwd(&x.contiguous()?, &LinearBackwardW)?;
+        Ok((Some(dx), Some(dw)))
+    }
+}
+
+/// dx (…, in) = dy (…, out) · w (out, in).
+struct LinearBackwardX;
+
+impl CustomOp2 for LinearBackwardX {
+    fn name(&self) -> &'static str {
+        "lm-linear-backward-x"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let dy = f32_slice(s1, l1)?;
+        let w = f32_slice(s2, l2)?;
+        let (n, k) = l2.shape().dims2()?;
+        let m = dy.len() / n.max(1);
+        let dx = gemm_f32(m, k, n, dy, (1, n), w, (1, k))?;
+        let mut dims = l1.dims().to_vec();
+        if let Some(last) = dims.last_mut() {
+            *last = k;
+        }
+        Ok((CpuStorage::F32(dx), Shape::from(dims)))
+    }
+}
+
+/// dw (out, in) = dyᵀ (out, m) · x (m, in).
+struct LinearBackwardW;
+
+impl CustomOp2 for LinearBackwardW {
+    fn name(&self) -> &'static str {
+        "lm-linear-backward-w"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let dy = f32_slice(s1, l1)?;
+        let x = f32_slice(s2, l2)?;
+        let n = *l1.dims().last().unwrap_or(&1);
+        let k = *l2.dims().last().unwrap_or(&1);
+        let m = dy.len() / n.max(1);
+        let dw = gemm_f32(n, k, m, dy, (n, 1), x, (1, k))?;
+        Ok((CpuStorage::F32(dw), Shape::from((n, k))))
+    }
+}
+
+/// `x · wᵀ` over the last dimension of x: fused on the CPU for f32, composed
+/// (reshape, transpose, matmul) elsewhere.
+pub fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    if fused_available(x) && w.dtype() == DType::F32 {
+        x.contiguous()?.apply_op2(&w.contiguous()?, Linear)
+    } else {
+        linear_composed(x, w)
+    }
+}
+
+/// The same product from differentiable tensor ops (the reference for the tests).
+pub fn linear_composed(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    let mut dims = x.dims().to_vec();
+    let inner = dims.pop().unwrap_or(1);
+    let rows: usize = dims.iter().product();
+    let y = x.reshape((rows, inner))?.matmul(&w.t()?)?;
+    dims.push(w.dim(0)?);
+    y.reshape(dims)
+}
+
+/// What the fused attention's forward keeps for its backward: per (batch, head), the
+/// queries and keys (after RoPE), the values and the attention weights, contiguous.
+struct AttnSaved {
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    p: Vec<f32>,
+}
+
+/// Causal multi-head self-attention from the packed projections qkv (B, T, 3C) to the
+/// heads' outputs (B, T, C), in one op: split into heads, optional RoPE on q and k,
+/// `P = softmax_causal(scale·q·kᵀ − ALiBi)`, `y = P·v`, heads merged. Its backward is
+/// the textbook one — `dv = Pᵀ·dy`, `dP = dy·vᵀ`, `dS = scale·P ⊙ (dP − rowsum(dP ⊙ P))`,
+/// `dq = dS·k`, `dk = dSᵀ·q`, RoPE rotated back — and gives dqkv in one tensor, where the
+/// composed graph has a dozen nodes, each a zero-filled gradient buffer and an add.
+pub struct Attention {
+    pub n_head: usize,
+    pub scale: f32,
+    /// ALiBi slopes, one per head.
+    pub slopes: Option<Vec<f32>>,
+    /// RoPE tables (positions × hs/2): cos, sin.
+    pub rope: Option<(Vec<f32>, Vec<f32>)>,
+    saved: std::sync::Mutex<Option<std::sync::Arc<AttnSaved>>>,
+}
+
+impl Attention {
+    pub fn new(
+        n_head: usize,
+        scale: f32,
+        slopes: Option<Vec<f32>>,
+        rope: Option<(Vec<f32>, Vec<f32>)>,
+    ) -> Attention {
+        Attention {
+            n_head,
+            scale,
+            slopes,
+            rope,
+            saved: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// (B, T, C) of a (B, T, 3C) layout.
+    fn dims(&self, l: &Layout) -> Result<(usize, usize, usize)> {
+        let (b, t, c3) = l.shape().dims3()?;
+        if c3 % 3 != 0 || (c3 / 3) % self.n_head != 0 {
+            return Err(candle_core::Error::Msg(format!(
+                "fused attention wants (B, T, 3C) with C a multiple of {} heads, got {:?}",
+                self.n_head,
+                l.dims()
+            )));
+        }
+        if let Some((cos, _)) = &self.rope {
+            let half = c3 / 3 / self.n_head / 2;
+            if cos.len() < t * half {
+                return Err(candle_core::Error::Msg(format!(
+                    "fused attention: RoPE tables cover fewer than {t} positions"
+                )));
+            }
+        }
+        Ok((b, t, c3 / 3))
+    }
+
+    /// Rotate each row's two halves by the position's angles (sign −1: the inverse).
+    fn rotate(&self, m: &mut [f32], hs: usize, sign: f32) {
+        let Some((cos, sin)) = &self.rope else {
+            return;
+        };
+        let half = hs / 2;
+        for (pos, row) in m.chunks_exact_mut(hs).enumerate() {
+            let (c, s) = (&cos[pos * half..][..half], &sin[pos * half..][..half]);
+            let (x1, x2) = row.split_at_mut(half);
+            for i in 0..half {
+                let (a, b) = (x1[i], x2[i]);
+                x1[i] = a * c[i] - sign * b * s[i];
+                x2[i] = sign * a * s[i] + b * c[i];
+            }
+        }
+    }
+
+    fn slope(&self, head: usize) -> f32 {
+        self.slopes.as_ref().map_or(0.0, |s| s[head % s.len()])
+    }
+}
+
+/// Rows t of columns [col, col + hs) of a (T, stride) matrix, as a contiguous T×hs block.
+fn gather(src: &[f32], t: usize, stride: usize, col: usize, hs: usize, dst: &mut [f32]) {
+    for (i, row) in dst.chunks_exact_mut(hs).take(t).enumerate() {
+        row.copy_from_slice(&src[i * stride + col..][..hs]);
+    }
+}
+
+fn scatter(src: &[f32], t: usize, stride: usize, col: usize, hs: usize, dst: &mut [f32]) {
+    for (i, row) in src.chunks_exact(hs).take(t).enumerate() {
+        dst[i * stride + col..][..hs].copy_from_slice(row);
+    }
+}
+
+/// One (batch, head) block's matrices with no threads of its own (the caller runs
+/// blocks in parallel).
+fn gemm_serial(
+    m: usize,
+    n: usize,
+    k: usize,
+    lhs: &[f32],
+    ls: (usize, usize),
+    rhs: &[f32],
+    rs: (usize, usize),
+) -> Vec<f32> {
+    let mut dst = vec![0f32; m * n];
+    // SAFETY: callers pass contiguous blocks whose extents match (m, k) and (k, n)
+    // under the given strides; `dst` is a fresh m×n buffer.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            lhs.as_ptr(),
+            ls.0 as isize,
+            ls.1 as isize,
+            rhs.as_ptr(),
+            rs.0 as isize,
+            rs.1 as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+    dst
+}
+
+impl CustomOp1 for Attention {
+    fn name(&self) -> &'static str {
+        "lm-attention"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        use rayon::prelude::*;
+        let x = f32_slice(s, l)?;
+        let (b, t, c) = self.dims(l)?;
+        let nh = self.n_head;
+        let hs = c / nh;
+        let blk = t * hs;
+        let (mut q, mut k, mut v) = (
+            vec![0f32; b * nh * blk],
+            vec![0f32; b * nh * blk],
+            vec![0f32; b * nh * blk],
+        );
+        let mut p = vec![0f32; b * nh * t * t];
+        let mut yh = vec![0f32; b * nh * blk];
+        q.par_chunks_mut(blk)
+            .zip(k.par_chunks_mut(blk))
+            .zip(v.par_chunks_mut(blk))
+            .zip(p.par_chunks_mut(t * t).zip(yh.par_chunks_mut(blk)))
+            .enumerate()
+            .for_each(|(bh, (((qb, kb), vb), (pb, yb)))| {
+                let (bi, h) = (bh / nh, bh % nh);
+                let xb = &x[bi * t * 3 * c..][..t * 3 * c];
+                gather(xb, t, 3 * c, h * hs, hs, qb);
+                gather(xb, t, 3 * c, c + h * hs, hs, kb);
+                gather(xb, t, 3 * c, 2 * c + h * hs, hs, vb);
+                self.rotate(qb, hs, 1.0);
+                self.rotate(kb, hs, 1.0);
+                // S = q·kᵀ (rows of k read as columns).
+                let sc = gemm_serial(t, t, hs, qb, (1, hs), kb, (hs, 1));
+                let slope = self.slope(h);
+                for i in 0..t {
+                    let r = i * t..i * t + i + 1;
+                    causal_row_fwd(&sc[r.clone()], &mut pb[r], self.scale, slope);
+                }
+                yb.copy_from_slice(&gemm_serial(t, hs, t, pb, (1, t), vb, (1, hs)));
+            });
+        // Heads merged back: (B, H, T, hs) → (B, T, C).
+        let mut y = vec![0f32; b * t * c];
+        for (bh, yb) in yh.chunks_exact(blk).enumerate() {
+            let (bi, h) = (bh / nh, bh % nh);
+            scatter(yb, t, c, h * hs, hs, &mut y[bi * t * c..][..t * c]);
+        }
+        if let Ok(mut slot) = self.saved.lock() {
+            *slot = Some(std::sync::Arc::new(AttnSaved { q, k, v, p }));
+        }
+        Ok((CpuStorage::F32(y), Shape::from((b, t, c))))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let saved = self.saved.lock().ok().and_then(|mut s| s.take());
+        let saved = match saved {
+            Some(s) => s,
+            None => {
+                // Backward twice through the same graph: run the forward again.
+                arg.detach().contiguous()?.apply_op1_no_bwd(self)?;
+                self.saved
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.take())
+                    .ok_or_else(|| {
+                        candle_core::Error::Msg("fused attention: no saved state".into())
+                    })?
+            }
+        };
+        let (b, t, c3) = arg.dims3()?;
+        let back = AttentionBackward {
+            fwd: self,
+            saved,
+            dims: (b, t, c3 / 3),
+        };
+        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&back)?))
+    }
+}
+
+struct AttentionBackward<'a> {
+    fwd: &'a Attention,
+    saved: std::sync::Arc<AttnSaved>,
+    dims: (usize, usize, usize),
+}
+
+impl CustomOp1 for AttentionBackward<'_> {
+    fn name(&self) -> &'static str {
+        "lm-attention-backward"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        use rayon::prelude::*;
+        let dy = f32_slice(s, l)?;
+        let (b, t, c) = self.dims;
+        let nh = self.fwd.n_head;
+        let hs = c / nh;
+        let blk = t * hs;
+        let sv = &self.saved;
+        // Per (batch, head): dq, dk, dv as contiguous T×hs blocks.
+        let mut dq = vec![0f32; b * nh * blk];
+        let mut dk = vec![0f32; b * nh * blk];
+        let mut dv = vec![0f32; b * nh * blk];
+        dq.par_chunks_mut(blk)
+            .zip(dk.par_chunks_mut(blk))
+            .zip(dv.par_chunks_mut(blk))
+            .enumerate()
+            .for_each(|(bh, ((dqb, dkb), dvb))| {
+                let (bi, h) = (bh / nh, bh % nh);
+                let (qb, kb, vb) = (
+                    &sv.q[bh * blk..][..blk],
+                    &sv.k[bh * blk..][..blk],
+                    &sv.v[bh * blk..][..blk],
+                );
+                let pb = &sv.p[bh * t * t..][..t * t];
+                let mut g = vec![0f32; blk];
+                gather(&dy[bi * t * c..][..t * c], t, c, h * hs, hs, &mut g);
+                // dv = Pᵀ·dy
+                dvb.copy_from_slice(&gemm_serial(t, hs, t, pb, (t, 1), &g, (1, hs)));
+                // dP = dy·vᵀ, then dS in place.
+                let mut ds = gemm_serial(t, t, hs, &g, (1, hs), vb, (hs, 1));
+                for i in 0..t {
+                    let r = i * t..i * t + i + 1;
+                    let dp_row = ds[r.clone()].to_vec();
+                    causal_row_bwd(&pb[r.clone()], &dp_row, &mut ds[r], self.fwd.scale);
+                    ds[i * t + i + 1..(i + 1) * t].fill(0.0);
+                }
+                // dq = dS·k, dk = dSᵀ·q (in the rotated frame), rotated back.
+                dqb.copy_from_slice(&gemm_serial(t, hs, t, &ds, (1, t), kb, (1, hs)));
+                dkb.copy_from_slice(&gemm_serial(t, hs, t, &ds, (t, 1), qb, (1, hs)));
+                self.fwd.rotate(dqb, hs, -1.0);
+                self.fwd.rotate(dkb, hs, -1.0);
+            });
+        let mut dx = vec![0f32; b * t * 3 * c];
+        for bh in 0..b * nh {
+            let (bi, h) = (bh / nh, bh % nh);
+            let out = &mut dx[bi * t * 3 * c..][..t * 3 * c];
+            scatter(&dq[bh * blk..][..blk], t, 3 * c, h * hs, hs, out);
+            scatter(&dk[bh * blk..][..blk], t, 3 * c, c + h * hs, hs, out);
+            scatter(&dv[bh * blk..][..blk], t, 3 * c, 2 * c + h * hs, hs, out);
+        }
+        Ok((CpuStorage::F32(dx), Shape::from((b, t, 3 * c))))
+    }
+}
+
+/// Fused causal self-attention on packed projections (see [`Attention`]); CPU and f32
+/// only — callers check [`fused_available`].
+pub fn attention(qkv: &Tensor, op: Attention) -> Result<Tensor> {
+    qkv.contiguous()?.apply_op1(op)
+}
