@@ -580,12 +580,16 @@ fn apply(
             app.status = Some(format!("deleted {id}"));
             refresh_runs_view(app, ctx)?;
         }
-        Effect::Launch { project, params } if params.iter().any(|(_, v)| v.contains(',')) => {
-            let plan = crate::cli::runs::plan_sweep(ctx, &project, &params, None, 0)?;
+        Effect::Launch { project, params }
+            if runs::split_on(&params).0.iter().any(|(_, v)| v.contains(',')) =>
+        {
+            let (kv, on) = runs::split_on(&params);
+            let plan = crate::cli::runs::plan_sweep(ctx, &project, &kv, None, 0)?;
             let lines = plan.preview();
             let mut prompt = format!(
-                "Sweep {project}: {} run(s), at most 2 at a time:\n",
-                lines.len()
+                "Sweep {project}: {} run(s), at most 2 at a time{}:\n",
+                lines.len(),
+                if on.is_some() { ", on Slurm (a job array)" } else { "" }
             );
             for l in lines.iter().take(8) {
                 prompt.push_str(&format!("  {l}\n"));
@@ -600,17 +604,39 @@ fn apply(
             };
         }
         Effect::LaunchSweep { project, params } => {
-            let plan = crate::cli::runs::plan_sweep(ctx, &project, &params, None, 0)?;
-            let (id, n) = crate::cli::runs::start_sweep(ctx, &project, plan, 2)?;
-            app.status = Some(format!("started sweep {id}: {n} run(s) queued"));
+            let (kv, on) = runs::split_on(&params);
+            let plan = crate::cli::runs::plan_sweep(ctx, &project, &kv, None, 0)?;
+            match on {
+                None => {
+                    let (id, n) = crate::cli::runs::start_sweep(ctx, &project, plan, 2)?;
+                    app.status = Some(format!("started sweep {id}: {n} run(s) queued"));
+                }
+                Some(profile) => {
+                    let profile = ctx
+                        .config
+                        .slurm
+                        .resolve(profile.as_deref(), &Default::default())?;
+                    let (id, jobs) =
+                        crate::cli::runs::submit_sweep(ctx, &project, plan, 2, &profile, true)?;
+                    app.status = Some(format!("submitted sweep {id} to Slurm: {jobs}"));
+                }
+            }
             refresh_runs_view(app, ctx)?;
         }
         Effect::Launch { project, params } => {
+            let (kv, on) = runs::split_on(&params);
             let cwd = std::env::current_dir().context("finding the current directory")?;
-            let kv: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let kv: Vec<String> = kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let spec = crate::cli::runs::project_spec(ctx, &project, &kv, &cwd)?;
-            let (_, meta) = crate::cli::runs::start_spec(ctx, &spec, &[], None)?;
-            app.status = Some(format!("started {}", meta.id));
+            let profile = match on {
+                None => None,
+                Some(p) => Some(ctx.config.slurm.resolve(p.as_deref(), &Default::default())?),
+            };
+            let (_, meta) = crate::cli::runs::start_spec(ctx, &spec, &[], profile.as_ref())?;
+            app.status = Some(match profile {
+                Some(_) => format!("submitted {} to Slurm", meta.id),
+                None => format!("started {}", meta.id),
+            });
             refresh_runs_view(app, ctx)?;
         }
         Effect::TagRun { run, add, remove } => {

@@ -149,6 +149,34 @@ pub enum RunsView {
     Launch(LaunchForm),
 }
 
+/// The launch form's backend field (not a project parameter).
+pub const ON_FIELD: &str = "@on";
+
+/// Split the launch form's backend choice from the project parameters: `local`, `slurm`
+/// or `slurm:PROFILE`.
+pub fn split_on(params: &[(String, String)]) -> (Vec<(String, String)>, Option<Option<String>>) {
+    let mut on = None;
+    let rest = params
+        .iter()
+        .filter(|(k, v)| {
+            if k == ON_FIELD {
+                on = match v.trim() {
+                    "" | "local" => None,
+                    "slurm" => Some(None),
+                    other => Some(Some(
+                        other.strip_prefix("slurm:").unwrap_or(other).to_string(),
+                    )),
+                };
+                false
+            } else {
+                true
+            }
+        })
+        .cloned()
+        .collect();
+    (rest, on)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaunchForm {
     pub project: String,
@@ -188,7 +216,15 @@ impl LaunchForm {
                 }
                 (k.clone(), v, kind, s.help.clone())
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut fields = fields;
+        fields.push((
+            ON_FIELD.into(),
+            "local".into(),
+            "local|slurm[:PROFILE]".into(),
+            "where it runs: this machine, or Slurm (profiles: [slurm.profiles] in the config)"
+                .into(),
+        ));
         LaunchForm {
             project: p.manifest.name.clone(),
             fields,
@@ -356,5 +392,24 @@ impl RunsUi {
             )
         });
         idx
+    }
+}
+
+#[cfg(test)]
+mod on_tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_field_is_split_from_the_parameters() {
+        let p = |v: &str| {
+            vec![
+                ("lr".to_string(), "1e-3".to_string()),
+                (ON_FIELD.to_string(), v.to_string()),
+            ]
+        };
+        assert_eq!(split_on(&p("local")).1, None);
+        assert_eq!(split_on(&p("slurm")).1, Some(None));
+        assert_eq!(split_on(&p("slurm:a100")).1, Some(Some("a100".into())));
+        assert_eq!(split_on(&p("slurm")).0, [("lr".to_string(), "1e-3".to_string())]);
     }
 }
