@@ -4,10 +4,12 @@
 //! the terminal; `tui` renders their state and `cli` exposes them for scripting.
 
 pub mod app;
+pub mod audio;
 pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod deliverables;
+pub mod eval;
 pub mod exp;
 pub mod notes;
 pub mod overview;

@@ -41,6 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Exp { name, params } => return crate::exp::run(name, params),
         Command::Flood { rate, secs } => return crate::bench::flood(*rate, *secs),
+        Command::Audio(a) => return super::audio::audio_cmd(a),
+        Command::Eval(e) => return super::audio::eval_cmd(e),
         Command::Bench(BenchCmd::Lm {
             corpus,
             warmup,
@@ -92,7 +94,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Supervise { .. }
         | Command::SweepRunner { .. }
         | Command::Exp { .. }
-        | Command::Flood { .. } => Ok(()),
+        | Command::Flood { .. }
+        | Command::Audio(_)
+        | Command::Eval(_) => Ok(()),
     }
 }
 

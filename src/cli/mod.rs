@@ -1,5 +1,6 @@
 //! Command-line interface (clap). No subcommand opens the TUI.
 
+pub mod audio;
 mod commands;
 pub mod runs;
 
@@ -80,6 +81,12 @@ pub enum Command {
         #[arg(long = "param", value_name = "K=V")]
         params: Vec<String>,
     },
+    /// Audio files: format and level, Whisper's log-mel as .npy.
+    #[command(subcommand)]
+    Audio(audio::AudioCmd),
+    /// Evaluation metrics: WER/CER (as jiwer), STOI (as pystoi).
+    #[command(subcommand)]
+    Eval(audio::EvalCmd),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCmd),

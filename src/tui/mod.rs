@@ -581,7 +581,10 @@ fn apply(
             refresh_runs_view(app, ctx)?;
         }
         Effect::Launch { project, params }
-            if runs::split_on(&params).0.iter().any(|(_, v)| v.contains(',')) =>
+            if runs::split_on(&params)
+                .0
+                .iter()
+                .any(|(_, v)| v.contains(',')) =>
         {
             let (kv, on) = runs::split_on(&params);
             let plan = crate::cli::runs::plan_sweep(ctx, &project, &kv, None, 0)?;
@@ -589,7 +592,11 @@ fn apply(
             let mut prompt = format!(
                 "Sweep {project}: {} run(s), at most 2 at a time{}:\n",
                 lines.len(),
-                if on.is_some() { ", on Slurm (a job array)" } else { "" }
+                if on.is_some() {
+                    ", on Slurm (a job array)"
+                } else {
+                    ""
+                }
             );
             for l in lines.iter().take(8) {
                 prompt.push_str(&format!("  {l}\n"));
@@ -630,7 +637,11 @@ fn apply(
             let spec = crate::cli::runs::project_spec(ctx, &project, &kv, &cwd)?;
             let profile = match on {
                 None => None,
-                Some(p) => Some(ctx.config.slurm.resolve(p.as_deref(), &Default::default())?),
+                Some(p) => Some(
+                    ctx.config
+                        .slurm
+                        .resolve(p.as_deref(), &Default::default())?,
+                ),
             };
             let (_, meta) = crate::cli::runs::start_spec(ctx, &spec, &[], profile.as_ref())?;
             app.status = Some(match profile {

@@ -410,6 +410,9 @@ mod on_tests {
         assert_eq!(split_on(&p("local")).1, None);
         assert_eq!(split_on(&p("slurm")).1, Some(None));
         assert_eq!(split_on(&p("slurm:a100")).1, Some(Some("a100".into())));
-        assert_eq!(split_on(&p("slurm")).0, [("lr".to_string(), "1e-3".to_string())]);
+        assert_eq!(
+            split_on(&p("slurm")).0,
+            [("lr".to_string(), "1e-3".to_string())]
+        );
     }
 }
