@@ -353,6 +353,8 @@ fn space_percent_after_non_digit(s: &[char]) -> Vec<char> {
     out
 }
 
+/// British → American spellings: `english_spelling.tsv` is the table of
+/// openai-whisper's `normalizers/english.json` (MIT licence, © 2022 OpenAI), as TSV.
 fn spelling_table() -> &'static HashMap<&'static str, &'static str> {
     static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
     TABLE.get_or_init(|| {
