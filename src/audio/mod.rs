@@ -17,6 +17,7 @@ pub mod mfcc;
 pub mod npy;
 pub mod prosody;
 pub mod resample;
+pub mod view;
 pub mod wav;
 
 pub use mel::{log_mel, Mel, MelConfig, MelExtractor};

@@ -28,6 +28,20 @@ pub enum AudioCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Spectrogram with pitch and energy in the terminal (←/→ scroll, +/− zoom, q quit).
+    View {
+        file: PathBuf,
+        #[arg(long, default_value_t = 80)]
+        n_mels: u16,
+    },
+    /// Spectrogram with pitch and energy as a figure for reports (.png or .svg).
+    Plot {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 80)]
+        n_mels: u16,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,8 +139,34 @@ pub fn audio_cmd(cmd: &AudioCmd) -> anyhow::Result<()> {
                 m.n_frames
             );
         }
+        AudioCmd::View { file, n_mels } => {
+            crate::tui::audio_view::run(file, check_mels(*n_mels)?)?;
+        }
+        AudioCmd::Plot { file, out, n_mels } => {
+            let a = audio::view::Analysis::from_wav(file, check_mels(*n_mels)?)?;
+            match out.extension().and_then(|e| e.to_str()) {
+                Some("png") => audio::view::write_png(&a, out)?,
+                Some("svg") => audio::view::write_svg(
+                    &a,
+                    out,
+                    &file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                )?,
+                _ => bail!("--out {}: write a .png or an .svg file", out.display()),
+            }
+            eprintln!("wrote {}", out.display());
+        }
     }
     Ok(())
+}
+
+fn check_mels(n: u16) -> anyhow::Result<usize> {
+    if n != 80 && n != 128 {
+        bail!("--n-mels {n}: Whisper's log-mel has 80 or 128 bands");
+    }
+    Ok(n as usize)
 }
 
 fn lines(path: &Path) -> anyhow::Result<Vec<String>> {

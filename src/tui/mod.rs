@@ -2,6 +2,7 @@
 //! message, applies it, then draws once. Redraws happen only when something changed.
 
 pub mod action;
+pub mod audio_view;
 pub mod editor;
 pub mod keymap;
 pub mod logbuf;
