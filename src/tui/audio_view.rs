@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn the_view_draws_the_heatmap_tracks_and_scrolls() {
         let x: Vec<f32> = (0..32_000)
-            .map(|i| ((i as f32 * 2.0 * std::f32::consts::PI * 180.0 / 16_000.0).sin() * 0.3))
+            .map(|i| (i as f32 * 2.0 * std::f32::consts::PI * 180.0 / 16_000.0).sin() * 0.3)
             .collect();
         let a = Analysis::new(&x, 16_000, 80).unwrap();
         let mut v = ViewState::whole(&a);
