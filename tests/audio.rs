@@ -439,3 +439,129 @@ fn eval_wer_and_stoi_from_the_command_line() {
     );
     assert!(e.contains("STOI compares signals at one rate"), "{e}");
 }
+
+#[test]
+fn augment_from_the_command_line_is_seeded_and_hits_the_snr() {
+    let d = tempfile::tempdir().unwrap();
+    let run = |out: &std::path::Path, seed: &str, extra: &[&str]| {
+        out_ok(
+            lb().args(["audio", "augment"])
+                .arg(fixture("voice.wav"))
+                .arg("--out")
+                .arg(out)
+                .args(["--seed", seed])
+                .args(extra),
+        )
+    };
+    let (a, b, c) = (
+        d.path().join("a.wav"),
+        d.path().join("b.wav"),
+        d.path().join("c.wav"),
+    );
+    run(&a, "7", &["--noise", "pink", "--snr", "5"]);
+    run(&b, "7", &["--noise", "pink", "--snr", "5"]);
+    run(&c, "8", &["--noise", "pink", "--snr", "5"]);
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&c).unwrap());
+    // Noise only: the mixture is r·(clean + noise), r < 1 where it would clip; with r
+    // estimated by least squares, mixture − r·clean is the noise, 5 dB below r·clean.
+    let clean = load_mono16k("voice");
+    let mix = read_wav(&a).unwrap().samples;
+    assert_eq!(mix.len(), clean.len());
+    let dot = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| *x as f64 * *y as f64)
+            .sum::<f64>()
+    };
+    let r = dot(&mix, &clean) / dot(&clean, &clean);
+    let p = |v: &mut dyn Iterator<Item = f64>| {
+        let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x * x, n + 1));
+        s / n as f64
+    };
+    let pc = p(&mut clean.iter().map(|v| r * *v as f64));
+    let pn = p(&mut mix
+        .iter()
+        .zip(&clean)
+        .map(|(m, c)| *m as f64 - r * *c as f64));
+    let snr = 10.0 * (pc / pn).log10();
+    assert!((snr - 5.0).abs() < 0.1, "achieved SNR {snr}");
+    // Speed 1.1 shortens by 1/1.1; reverb in a room; bad options are named.
+    run(
+        &b,
+        "1",
+        &["--speed", "1.1", "--reverb", "0.3", "--room", "5x4x3"],
+    );
+    let n = read_wav(&b).unwrap().samples.len() as f64;
+    assert!((n - clean.len() as f64 / 1.1).abs() <= 1.0, "{n}");
+    let e = err_of(
+        lb().args(["audio", "augment"])
+            .arg(fixture("voice.wav"))
+            .arg("--out")
+            .arg(&b),
+    );
+    assert!(e.contains("nothing to do"), "{e}");
+    let e = err_of(
+        lb().args(["audio", "augment", "--reverb", "0.3", "--room", "5x4"])
+            .arg(fixture("voice.wav"))
+            .arg("--out")
+            .arg(&b),
+    );
+    assert!(e.contains("expected WxDxH"), "{e}");
+}
+
+#[test]
+fn the_speech_set_is_generated_from_the_command_line() {
+    // espeak-ng is a requirement of this command (.ci/run installs it).
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("speech");
+    let text = out_ok(
+        lb().args([
+            "data",
+            "speech",
+            "--utterances",
+            "3",
+            "--dialogues",
+            "1",
+            "--seed",
+            "5",
+        ])
+        .arg("--out")
+        .arg(&out),
+    );
+    assert!(text.contains("4 clean + 4 noisy item(s)"), "{text}");
+    let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+    let items: Vec<serde_json::Value> = manifest
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(items.len(), 8);
+    for it in &items {
+        let wav = read_wav(out.join(it["wav"].as_str().unwrap())).unwrap();
+        assert_eq!(wav.samples.len() as u64, it["n_samples"].as_u64().unwrap());
+        assert!(!it["words"].as_array().unwrap().is_empty());
+    }
+    let dialogue = items.iter().find(|i| i["kind"] == "dialogue").unwrap();
+    assert!(!dialogue["pauses"].as_array().unwrap().is_empty());
+    // A directory that is not a corpus is never overwritten; a missing binary is named.
+    let other = d.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("keep.txt"), "mine").unwrap();
+    let e = err_of(lb().args(["data", "speech", "--out"]).arg(&other));
+    assert!(e.contains("refusing"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(other.join("keep.txt")).unwrap(),
+        "mine"
+    );
+    let e = err_of(
+        lb().args([
+            "data",
+            "speech",
+            "--espeak",
+            "/nonexistent/espeak-ng",
+            "--out",
+        ])
+        .arg(d.path().join("x")),
+    );
+    assert!(e.contains("apt-get install espeak-ng"), "{e}");
+}

@@ -11,12 +11,14 @@
 //! | [`dsp`]      | real FFT, windows and padding helpers shared by the above          |
 //! | [`resample`] | sample-rate conversion (rubato's windowed-sinc resampler)          |
 
+pub mod augment;
 pub mod dsp;
 pub mod mel;
 pub mod mfcc;
 pub mod npy;
 pub mod prosody;
 pub mod resample;
+pub mod synth;
 pub mod view;
 pub mod wav;
 

@@ -34,6 +34,34 @@ pub enum AudioCmd {
         #[arg(long, default_value_t = 80)]
         n_mels: u16,
     },
+    /// Augment a recording, deterministically by --seed: speed perturbation, reverb
+    /// (synthetic room impulse response), noise at a target SNR, gain — in that order.
+    Augment {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Speed factor (tempo and pitch, as Kaldi's speed perturbation), e.g. 0.9 or 1.1.
+        #[arg(long)]
+        speed: Option<f64>,
+        /// Reverb with this RT60 in seconds.
+        #[arg(long, value_name = "SECONDS")]
+        reverb: Option<f64>,
+        /// Image-source room WxDxH in metres (source and microphone placed inside it);
+        /// without it the RIR is an exponentially decaying noise tail.
+        #[arg(long, value_name = "WxDxH")]
+        room: Option<String>,
+        /// white, pink, or a WAV file of noise (looped from a seeded offset).
+        #[arg(long)]
+        noise: Option<String>,
+        /// Target SNR in dB for --noise (clean power over the whole signal).
+        #[arg(long, default_value_t = 10.0)]
+        snr: f64,
+        /// Gain in dB, applied last.
+        #[arg(long)]
+        gain: Option<f64>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Spectrogram with pitch and energy as a figure for reports (.png or .svg).
     Plot {
         file: PathBuf,
@@ -41,6 +69,35 @@ pub enum AudioCmd {
         out: PathBuf,
         #[arg(long, default_value_t = 80)]
         n_mels: u16,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCmd {
+    /// Generate the labelled synthetic speech set with espeak-ng: utterances and
+    /// two-party dialogues with exact word, speech/silence and hold/shift labels, noisy
+    /// copies at given SNRs (default: <data dir>/speech).
+    Speech {
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = 24)]
+        utterances: usize,
+        #[arg(long, default_value_t = 4)]
+        dialogues: usize,
+        /// SNRs of the noisy copies in dB, comma-separated (empty: clean only).
+        #[arg(long, value_delimiter = ',', default_value = "20,10,5,0")]
+        snr: Vec<f64>,
+        /// Every item at every SNR (default: one noisy copy per item, SNRs in turn).
+        #[arg(long)]
+        every_snr: bool,
+        /// espeak-ng voices, comma-separated (default: six English voices).
+        #[arg(long, value_delimiter = ',')]
+        voices: Vec<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The espeak-ng binary.
+        #[arg(long, default_value = "espeak-ng")]
+        espeak: PathBuf,
     },
 }
 
@@ -141,6 +198,82 @@ pub fn audio_cmd(cmd: &AudioCmd) -> anyhow::Result<()> {
         }
         AudioCmd::View { file, n_mels } => {
             crate::tui::audio_view::run(file, check_mels(*n_mels)?)?;
+        }
+        AudioCmd::Augment {
+            file,
+            out,
+            speed,
+            reverb,
+            room,
+            noise,
+            snr,
+            gain,
+            seed,
+        } => {
+            use audio::augment::{NoiseSource, Recipe};
+            let (x, sr) = mono(file)?;
+            let mut r = Recipe::new(*seed);
+            if let Some(f) = speed {
+                if !(0.5..=2.0).contains(f) {
+                    bail!("--speed {f}: expected a factor between 0.5 and 2");
+                }
+                r = r.speed(*f);
+            }
+            if let Some(rt60) = reverb {
+                r = match room {
+                    Some(dims) => {
+                        let d: Vec<f64> = dims
+                            .split(['x', 'X'])
+                            .map(|v| v.trim().parse::<f64>())
+                            .collect::<Result<_, _>>()
+                            .ok()
+                            .filter(|d: &Vec<f64>| d.len() == 3 && d.iter().all(|v| *v > 0.5))
+                            .with_context(|| {
+                                format!("--room {dims}: expected WxDxH in metres, e.g. 5x4x3")
+                            })?;
+                        let room = [d[0], d[1], d[2]];
+                        // Talker and microphone 1.5 m high, a third and two thirds across.
+                        let src = [d[0] / 3.0, d[1] / 3.0, d[2].min(3.0) / 2.0];
+                        let mic = [2.0 * d[0] / 3.0, 2.0 * d[1] / 3.0, d[2].min(3.0) / 2.0];
+                        r.reverb_image_source(room, src, mic, *rt60)
+                    }
+                    None => r.reverb_exponential(*rt60),
+                };
+            } else if room.is_some() {
+                bail!("--room goes with --reverb RT60");
+            }
+            if let Some(n) = noise {
+                let source = match n.as_str() {
+                    "white" => NoiseSource::White,
+                    "pink" => NoiseSource::Pink,
+                    path => {
+                        let (samples, nsr) = mono(Path::new(path))?;
+                        if nsr != sr {
+                            bail!(
+                                "the noise {path} is {nsr} Hz and {} is {sr} Hz",
+                                file.display()
+                            );
+                        }
+                        NoiseSource::Recording {
+                            name: Path::new(path)
+                                .file_stem()
+                                .map(|s| s.to_string_lossy().to_string())
+                                .unwrap_or_default(),
+                            samples,
+                        }
+                    }
+                };
+                r = r.noise(source, *snr);
+            }
+            if let Some(g) = gain {
+                r = r.gain(*g);
+            }
+            if r.steps.is_empty() {
+                bail!("nothing to do: give --speed, --reverb, --noise or --gain");
+            }
+            let y = r.apply(&x, sr)?;
+            audio::write_wav_f32(out, &y, 1, sr)?;
+            eprintln!("{} → {}: {}", file.display(), out.display(), r.describe());
         }
         AudioCmd::Plot { file, out, n_mels } => {
             let a = audio::view::Analysis::from_wav(file, check_mels(*n_mels)?)?;
@@ -288,6 +421,61 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
             } else {
                 println!("{}: {score:.6}", name.to_uppercase());
             }
+        }
+    }
+    Ok(())
+}
+
+pub fn data_cmd(cmd: &DataCmd, data_dir: Option<&Path>) -> anyhow::Result<()> {
+    match cmd {
+        DataCmd::Speech {
+            out,
+            utterances,
+            dialogues,
+            snr,
+            every_snr,
+            voices,
+            seed,
+            espeak,
+        } => {
+            use audio::synth::{generate, NoisyCopies, SpeechSetConfig};
+            let out = match out {
+                Some(o) => o.clone(),
+                None => crate::app::resolve_data_dir(data_dir)?.join("speech"),
+            };
+            let mut cfg = SpeechSetConfig {
+                out_dir: out.clone(),
+                n_utterances: *utterances,
+                n_dialogues: *dialogues,
+                snrs_db: snr.clone(),
+                seed: *seed,
+                espeak: espeak.clone(),
+                noisy: if *every_snr {
+                    NoisyCopies::EverySnr
+                } else {
+                    NoisyCopies::OnePerItem
+                },
+                ..Default::default()
+            };
+            if !voices.is_empty() {
+                cfg.voices = voices.clone();
+            }
+            let s = generate(&cfg, |done, total| {
+                eprint!("\r{done}/{total} items");
+            })?;
+            eprintln!();
+            println!(
+                "{}: {} clean + {} noisy item(s) ({} utterances, {} dialogues), {:.1} s of audio, {:.1} MB, held-out voice {}, {:.1} s",
+                s.out_dir.display(),
+                s.n_clean,
+                s.n_noisy,
+                s.n_utterances,
+                s.n_dialogues,
+                s.audio_seconds,
+                s.wav_bytes as f64 / 1e6,
+                s.held_out_voice.as_deref().unwrap_or("-"),
+                s.elapsed_s
+            );
         }
     }
     Ok(())

@@ -43,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Flood { rate, secs } => return crate::bench::flood(*rate, *secs),
         Command::Audio(a) => return super::audio::audio_cmd(a),
         Command::Eval(e) => return super::audio::eval_cmd(e),
+        Command::Data(d) => return super::audio::data_cmd(d, cli.data_dir.as_deref()),
         Command::Bench(BenchCmd::Lm {
             corpus,
             warmup,
@@ -96,7 +97,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Exp { .. }
         | Command::Flood { .. }
         | Command::Audio(_)
-        | Command::Eval(_) => Ok(()),
+        | Command::Eval(_)
+        | Command::Data(_) => Ok(()),
     }
 }
 

@@ -84,6 +84,9 @@ pub enum Command {
     /// Audio files: format and level, Whisper's log-mel as .npy.
     #[command(subcommand)]
     Audio(audio::AudioCmd),
+    /// Data sets: the synthetic speech set.
+    #[command(subcommand)]
+    Data(audio::DataCmd),
     /// Evaluation metrics: WER/CER (as jiwer), STOI (as pystoi).
     #[command(subcommand)]
     Eval(audio::EvalCmd),
