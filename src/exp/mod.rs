@@ -2,6 +2,7 @@
 //! Each one lands with its own issue; until then it is listed here as not built, and
 //! running it says so instead of pretending.
 
+pub mod encodings;
 pub mod lm;
 
 /// (name, what it is, built?)
@@ -23,7 +24,7 @@ pub const EXPERIMENTS: &[(&str, &str, bool)] = &[
     (
         "encodings",
         "three audio encodings compared on one task",
-        false,
+        true,
     ),
 ];
 
@@ -39,6 +40,9 @@ pub fn status(name: &str) -> Option<bool> {
 pub fn run(name: &str, params: &[String]) -> anyhow::Result<()> {
     if name == "lm" {
         return lm::run(params);
+    }
+    if name == "encodings" || name == "audio-embed" {
+        return encodings::run(params);
     }
     match status(name) {
         None => anyhow::bail!(
