@@ -565,3 +565,20 @@ fn the_speech_set_is_generated_from_the_command_line() {
     );
     assert!(e.contains("apt-get install espeak-ng"), "{e}");
 }
+
+#[test]
+fn latency_percentiles_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("lat.txt");
+    // 1..=100: NumPy gives p50 50.5, p95 95.05, p99 99.01.
+    std::fs::write(&f, (1..=100).map(|i| format!("{i}\n")).collect::<String>()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&out_ok(lb().args(["eval", "latency", "--json"]).arg(&f))).unwrap();
+    assert_eq!(v["count"], 100);
+    assert!((v["p50"].as_f64().unwrap() - 50.5).abs() < 1e-9);
+    assert!((v["p95"].as_f64().unwrap() - 95.05).abs() < 1e-9);
+    assert!((v["p99"].as_f64().unwrap() - 99.01).abs() < 1e-9);
+    std::fs::write(&f, "12\nfast\n").unwrap();
+    let e = err_of(lb().args(["eval", "latency"]).arg(&f));
+    assert!(e.contains(":2: `fast` is not a number"), "{e}");
+}

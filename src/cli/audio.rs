@@ -121,6 +121,13 @@ pub enum EvalCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Latency percentiles of a file of numbers (one per line, e.g. milliseconds):
+    /// count, mean, min, p50, p95, p99, max — NumPy's default (linear) percentiles.
+    Latency {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// STOI (or --extended ESTOI) of PROCESSED against CLEAN, as pystoi computes it.
     Stoi {
         clean: PathBuf,
@@ -386,6 +393,37 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
                     rate,
                     rate * 100.0,
                     r.len()
+                );
+            }
+        }
+        EvalCmd::Latency { file, json } => {
+            let mut xs = Vec::new();
+            for (i, l) in lines(file)?.iter().enumerate() {
+                let t = l.trim();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                xs.push(
+                    t.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .with_context(|| {
+                            format!("{}:{}: `{t}` is not a number", file.display(), i + 1)
+                        })?,
+                );
+            }
+            let s = eval::latency::summarize(&xs)
+                .with_context(|| format!("summarising {}", file.display()))?;
+            if *json {
+                println!(
+                    "{}",
+                    json!({"count": s.count, "mean": s.mean, "min": s.min, "p50": s.p50,
+                           "p95": s.p95, "p99": s.p99, "max": s.max, "method": "numpy linear"})
+                );
+            } else {
+                println!(
+                    "n {} · mean {:.3} · min {:.3} · p50 {:.3} · p95 {:.3} · p99 {:.3} · max {:.3} (percentiles: NumPy's linear method)",
+                    s.count, s.mean, s.min, s.p50, s.p95, s.p99, s.max
                 );
             }
         }
