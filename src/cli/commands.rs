@@ -51,6 +51,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             device,
         }) => return crate::bench::lm(corpus.as_deref(), *warmup, *steps, *threads, device),
+        Command::Bench(BenchCmd::Mel {
+            wav,
+            runs,
+            n_mels,
+            out,
+        }) => return crate::bench::mel(wav.as_deref(), *runs, *n_mels, out.as_deref()),
         Command::Bench(BenchCmd::Follow { rate, secs }) => {
             return crate::bench::follow(&super::runs::exe()?, *rate, *secs)
         }

@@ -288,6 +288,19 @@ pub enum DeliverableCmd {
 #[derive(Debug, Subcommand)]
 pub enum BenchCmd {
     /// Train the LM in the PyTorch reference's configuration; one JSON line of timings.
+    /// Whisper's log-mel on 30 s of audio (or a WAV): median of RUNS calls, one JSON line.
+    Mel {
+        /// A WAV file (default: 30 s of synthetic 16 kHz audio).
+        #[arg(long)]
+        wav: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        #[arg(long, default_value_t = 80)]
+        n_mels: usize,
+        /// Also write the matrix (.npy) for checking against the reference.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     Lm {
         /// Text file (default: the built-in corpus).
         #[arg(long)]
