@@ -11,8 +11,9 @@ fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
     Ok(&s.as_slice::<f32>()?[start..end])
 }
 
-/// Softmax over the last dimension: one pass per row for the forward, and a fused
-/// backward `dx = y ⊙ (dy − Σ dy⊙y)`.
+/// Softmax over the last dimension (the row kernels of [`CausalSoftmax`] on whole rows),
+/// with the fused backward `dx = y ⊙ (dy − Σ dy⊙y)`. Used where attention is composed
+/// (dropout on the attention weights while training).
 struct SoftmaxLastDim;
 
 impl CustomOp1 for SoftmaxLastDim {
@@ -24,18 +25,9 @@ impl CustomOp1 for SoftmaxLastDim {
         let x = f32_slice(s, l)?;
         let n = *l.dims().last().unwrap_or(&1);
         let mut out = vec![0f32; x.len()];
+        // A full row is the causal kernel's last row with no scaling or bias.
         for (row, o) in x.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0f32;
-            for (xi, oi) in row.iter().zip(o.iter_mut()) {
-                let e = (xi - max).exp();
-                *oi = e;
-                sum += e;
-            }
-            let inv = 1.0 / sum;
-            for oi in o.iter_mut() {
-                *oi *= inv;
-            }
+            causal_row_fwd(row, o, 1.0, 0.0);
         }
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }
@@ -71,10 +63,7 @@ impl CustomOp2 for SoftmaxBackward {
             .zip(dy.chunks_exact(n))
             .zip(dx.chunks_exact_mut(n))
         {
-            let dot: f32 = yr.iter().zip(dyr).map(|(a, b)| a * b).sum();
-            for ((d, a), b) in dxr.iter_mut().zip(yr).zip(dyr) {
-                *d = a * (b - dot);
-            }
+            causal_row_bwd(yr, dyr, dxr, 1.0);
         }
         Ok((CpuStorage::F32(dx), l1.shape().clone()))
     }
