@@ -19,3 +19,4 @@ pub mod runs;
 pub mod store;
 pub mod tui;
 pub mod util;
+pub mod vad;

@@ -99,6 +99,9 @@ pub enum DataCmd {
         #[arg(long, default_value = "espeak-ng")]
         espeak: PathBuf,
     },
+    /// Write Audacity label files (wav/NAME.txt: start, end, "speech") for a speech set,
+    /// as `labbook eval vad` reads them (`data speech` writes them itself).
+    Labels { dir: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +128,14 @@ pub enum EvalCmd {
     /// count, mean, min, p50, p95, p99, max — NumPy's default (linear) percentiles.
     Latency {
         file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// VAD accuracy on DIR of NAME.wav + NAME.txt (Audacity labels, speech segments):
+    /// frame F1, ROC-AUC, onset/offset latency and cost per 32 ms, per SNR (`_snrN` in
+    /// the name), for each detector.
+    Vad {
+        dir: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -396,6 +407,47 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
                 );
             }
         }
+        EvalCmd::Vad { dir, json } => {
+            let mut vads: Vec<Box<dyn crate::vad::Vad>> =
+                vec![Box::new(crate::vad::EnergyVad::default())];
+            let rows = crate::vad::eval::evaluate(dir, &mut vads)?;
+            if *json {
+                println!("{}", serde_json::to_string(&rows)?);
+            } else {
+                let ms = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.0}"));
+                println!(
+                    "{:<10} {:<8} {:>5} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9}",
+                    "vad",
+                    "group",
+                    "files",
+                    "F1",
+                    "AUC",
+                    "on p50",
+                    "on p90",
+                    "off p50",
+                    "off p90",
+                    "missed",
+                    "µs/32ms"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<10} {:<8} {:>5} {:>6.3} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9.1}",
+                        r.vad,
+                        r.group,
+                        r.files,
+                        r.f1,
+                        r.roc_auc.map_or("-".into(), |a| format!("{a:.3}")),
+                        ms(r.onset_p50_ms),
+                        ms(r.onset_p90_ms),
+                        ms(r.offset_p50_ms),
+                        ms(r.offset_p90_ms),
+                        format!("{}/{}", r.missed_segments, r.segments),
+                        r.us_per_32ms
+                    );
+                }
+                println!("(latencies in ms; onset from the labelled start, offset from the labelled end)");
+            }
+        }
         EvalCmd::Latency { file, json } => {
             let mut xs = Vec::new();
             for (i, l) in lines(file)?.iter().enumerate() {
@@ -464,8 +516,25 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `wav/NAME.txt` Audacity labels (speech runs of the mixed track) for every item.
+fn write_labels(dir: &Path) -> anyhow::Result<usize> {
+    let items = audio::synth::read_manifest(dir)?;
+    for it in &items {
+        let wav = dir.join(&it.wav);
+        let txt = wav.with_extension("txt");
+        let frame_s = it.frame_ms as f64 / 1000.0;
+        std::fs::write(&txt, crate::vad::eval::labels_from_runs(&it.vad, frame_s))
+            .with_context(|| format!("writing {}", txt.display()))?;
+    }
+    Ok(items.len())
+}
+
 pub fn data_cmd(cmd: &DataCmd, data_dir: Option<&Path>) -> anyhow::Result<()> {
     match cmd {
+        DataCmd::Labels { dir } => {
+            let n = write_labels(dir)?;
+            println!("{}: {n} label file(s) in wav/", dir.display());
+        }
         DataCmd::Speech {
             out,
             utterances,
@@ -502,6 +571,7 @@ pub fn data_cmd(cmd: &DataCmd, data_dir: Option<&Path>) -> anyhow::Result<()> {
                 eprint!("\r{done}/{total} items");
             })?;
             eprintln!();
+            write_labels(&out)?;
             println!(
                 "{}: {} clean + {} noisy item(s) ({} utterances, {} dialogues), {:.1} s of audio, {:.1} MB, held-out voice {}, {:.1} s",
                 s.out_dir.display(),
