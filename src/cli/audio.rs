@@ -136,6 +136,10 @@ pub enum EvalCmd {
     /// the name), for each detector.
     Vad {
         dir: PathBuf,
+        /// Also Silero VAD v6 from this safetensors file (export it from the silero-vad
+        /// wheel with tests/fixtures/silero/export_silero_safetensors.py).
+        #[arg(long, value_name = "FILE")]
+        silero: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -407,9 +411,21 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
                 );
             }
         }
-        EvalCmd::Vad { dir, json } => {
+        EvalCmd::Vad { dir, silero, json } => {
             let mut vads: Vec<Box<dyn crate::vad::Vad>> =
                 vec![Box::new(crate::vad::EnergyVad::default())];
+            if let Some(path) = silero {
+                // A 32 ms chunk is a few tiny matmuls: threads cost more than they give
+                // (≈ 0.4 ms per chunk on 2 threads, ≈ 0.05 ms on one). Set before Candle
+                // creates its pool.
+                if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+                    std::env::set_var("RAYON_NUM_THREADS", "1");
+                }
+                vads.push(Box::new(crate::vad::silero::SileroStream {
+                    model: crate::vad::silero::SileroVad::load(path)?,
+                    threshold: 0.5,
+                }));
+            }
             let rows = crate::vad::eval::evaluate(dir, &mut vads)?;
             if *json {
                 println!("{}", serde_json::to_string(&rows)?);

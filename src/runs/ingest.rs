@@ -369,7 +369,19 @@ impl Ingester {
             let mut exit: Option<Exit> = read_json(&t.dir.join(EXIT)).unwrap_or(None);
             let mut slurm_event = None;
             if let (true, Some(job)) = (t.slurm, &t.job) {
-                match self.slurm_states.get(&job.job_id) {
+                // The script's record waits for Slurm's verdict: a SIGTERM it saw may be
+                // Slurm's time limit, memory limit or node failure, which only the queue
+                // tells. While Slurm still lists the job as active (or has not been asked
+                // since), the run is not taken as ended — for at most a minute.
+                let state = self.slurm_states.get(&job.job_id);
+                let verdict_pending = match state {
+                    Some(slurm::JobState::Done { .. }) | Some(slurm::JobState::Unknown) => false,
+                    Some(_) | None => exit.as_ref().is_some_and(|e| now - e.at < 60.0),
+                };
+                if verdict_pending {
+                    exit = None;
+                }
+                match state {
                     Some(slurm::JobState::Done {
                         state,
                         exit_code,

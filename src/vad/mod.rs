@@ -3,6 +3,7 @@
 
 pub mod energy;
 pub mod eval;
+pub mod silero;
 
 pub use energy::EnergyVad;
 
