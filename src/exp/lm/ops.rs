@@ -630,8 +630,27 @@ simd!(ln_bwd_w_rows(x: &[f32], dy: &[f32], dw: &mut [f32]) {
 
 /// `lhs · rhs` for f32 matrices given by (column stride, row stride), with gemm's
 /// kernels (the ones Candle's matmul uses), parallel over Candle's thread count.
-#[allow(clippy::too_many_arguments)]
 fn gemm_f32(
+    m: usize,
+    n: usize,
+    k: usize,
+    lhs: &[f32],
+    ls: (usize, usize),
+    rhs: &[f32],
+    rs: (usize, usize),
+) -> Result<Vec<f32>> {
+    let threads = candle_core::utils::get_num_threads();
+    let parallelism = if threads > 1 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    gemm_with(m, n, k, lhs, ls, rhs, rs, parallelism)
+}
+
+/// [`gemm_f32`] with the given parallelism (`None` inside tasks already run in parallel).
+#[allow(clippy::too_many_arguments)]
+fn gemm_with(
     m: usize,
     n: usize,
     k: usize,
@@ -639,6 +658,7 @@ fn gemm_f32(
     (lhs_cs, lhs_rs): (usize, usize),
     rhs: &[f32],
     (rhs_cs, rhs_rs): (usize, usize),
+    parallelism: gemm::Parallelism,
 ) -> Result<Vec<f32>> {
     let last = |cs: usize, rs: usize, rows: usize, cols: usize| {
         (rows.saturating_sub(1)) * rs + (cols.saturating_sub(1)) * cs + 1
@@ -654,12 +674,6 @@ fn gemm_f32(
     if m == 0 || n == 0 {
         return Ok(dst);
     }
-    let threads = candle_core::utils::get_num_threads();
-    let parallelism = if threads > 1 {
-        gemm::Parallelism::Rayon(threads)
-    } else {
-        gemm::Parallelism::None
-    };
     // SAFETY: every index gemm reads is inside `lhs`/`rhs` (checked above against the
     // strides and shapes), `dst` is a fresh contiguous m×n buffer written with row
     // stride n, and nothing else aliases it.
@@ -903,7 +917,7 @@ fn scatter(src: &[f32], t: usize, stride: usize, col: usize, hs: usize, dst: &mu
     }
 }
 
-/// One (batch, head) block's matrices with no threads of its own (the caller runs
+/// One (batch, head) block's product, with no threads of its own (the caller runs
 /// blocks in parallel).
 fn gemm_serial(
     m: usize,
@@ -913,34 +927,8 @@ fn gemm_serial(
     ls: (usize, usize),
     rhs: &[f32],
     rs: (usize, usize),
-) -> Vec<f32> {
-    let mut dst = vec![0f32; m * n];
-    // SAFETY: callers pass contiguous blocks whose extents match (m, k) and (k, n)
-    // under the given strides; `dst` is a fresh m×n buffer.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            false,
-            lhs.as_ptr(),
-            ls.0 as isize,
-            ls.1 as isize,
-            rhs.as_ptr(),
-            rs.0 as isize,
-            rs.1 as isize,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-    dst
+) -> Result<Vec<f32>> {
+    gemm_with(m, n, k, lhs, ls, rhs, rs, gemm::Parallelism::None)
 }
 
 impl CustomOp1 for Attention {
@@ -967,7 +955,7 @@ impl CustomOp1 for Attention {
             .zip(v.par_chunks_mut(blk))
             .zip(p.par_chunks_mut(t * t).zip(yh.par_chunks_mut(blk)))
             .enumerate()
-            .for_each(|(bh, (((qb, kb), vb), (pb, yb)))| {
+            .try_for_each(|(bh, (((qb, kb), vb), (pb, yb)))| -> Result<()> {
                 let (bi, h) = (bh / nh, bh % nh);
                 let xb = &x[bi * t * 3 * c..][..t * 3 * c];
                 gather(xb, t, 3 * c, h * hs, hs, qb);
@@ -976,14 +964,15 @@ impl CustomOp1 for Attention {
                 self.rotate(qb, hs, 1.0);
                 self.rotate(kb, hs, 1.0);
                 // S = q·kᵀ (rows of k read as columns).
-                let sc = gemm_serial(t, t, hs, qb, (1, hs), kb, (hs, 1));
+                let sc = gemm_serial(t, t, hs, qb, (1, hs), kb, (hs, 1))?;
                 let slope = self.slope(h);
                 for i in 0..t {
                     let r = i * t..i * t + i + 1;
                     causal_row_fwd(&sc[r.clone()], &mut pb[r], self.scale, slope);
                 }
-                yb.copy_from_slice(&gemm_serial(t, hs, t, pb, (1, t), vb, (1, hs)));
-            });
+                yb.copy_from_slice(&gemm_serial(t, hs, t, pb, (1, t), vb, (1, hs))?);
+                Ok(())
+            })?;
         // Heads merged back: (B, H, T, hs) → (B, T, C).
         let mut y = vec![0f32; b * t * c];
         for (bh, yb) in yh.chunks_exact(blk).enumerate() {
@@ -1049,7 +1038,7 @@ impl CustomOp1 for AttentionBackward<'_> {
             .zip(dk.par_chunks_mut(blk))
             .zip(dv.par_chunks_mut(blk))
             .enumerate()
-            .for_each(|(bh, ((dqb, dkb), dvb))| {
+            .try_for_each(|(bh, ((dqb, dkb), dvb))| -> Result<()> {
                 let (bi, h) = (bh / nh, bh % nh);
                 let (qb, kb, vb) = (
                     &sv.q[bh * blk..][..blk],
@@ -1060,9 +1049,9 @@ impl CustomOp1 for AttentionBackward<'_> {
                 let mut g = vec![0f32; blk];
                 gather(&dy[bi * t * c..][..t * c], t, c, h * hs, hs, &mut g);
                 // dv = Pᵀ·dy
-                dvb.copy_from_slice(&gemm_serial(t, hs, t, pb, (t, 1), &g, (1, hs)));
+                dvb.copy_from_slice(&gemm_serial(t, hs, t, pb, (t, 1), &g, (1, hs))?);
                 // dP = dy·vᵀ, then dS in place.
-                let mut ds = gemm_serial(t, t, hs, &g, (1, hs), vb, (hs, 1));
+                let mut ds = gemm_serial(t, t, hs, &g, (1, hs), vb, (hs, 1))?;
                 for i in 0..t {
                     let r = i * t..i * t + i + 1;
                     let dp_row = ds[r.clone()].to_vec();
@@ -1070,11 +1059,12 @@ impl CustomOp1 for AttentionBackward<'_> {
                     ds[i * t + i + 1..(i + 1) * t].fill(0.0);
                 }
                 // dq = dS·k, dk = dSᵀ·q (in the rotated frame), rotated back.
-                dqb.copy_from_slice(&gemm_serial(t, hs, t, &ds, (1, t), kb, (1, hs)));
-                dkb.copy_from_slice(&gemm_serial(t, hs, t, &ds, (t, 1), qb, (1, hs)));
+                dqb.copy_from_slice(&gemm_serial(t, hs, t, &ds, (1, t), kb, (1, hs))?);
+                dkb.copy_from_slice(&gemm_serial(t, hs, t, &ds, (t, 1), qb, (1, hs))?);
                 self.fwd.rotate(dqb, hs, -1.0);
                 self.fwd.rotate(dkb, hs, -1.0);
-            });
+                Ok(())
+            })?;
         let mut dx = vec![0f32; b * t * 3 * c];
         for bh in 0..b * nh {
             let (bi, h) = (bh / nh, bh % nh);
