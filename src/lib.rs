@@ -15,6 +15,7 @@ pub mod notes;
 pub mod overview;
 pub mod papers;
 pub mod plan;
+pub mod rt;
 pub mod runs;
 pub mod store;
 pub mod tui;

@@ -140,6 +140,10 @@ pub enum EvalCmd {
         /// wheel with tests/fixtures/silero/export_silero_safetensors.py).
         #[arg(long, value_name = "FILE")]
         silero: Option<PathBuf>,
+        /// WebRTC VAD modes to include (0–3, comma-separated; 30 ms frames); `--webrtc ''`
+        /// for none.
+        #[arg(long, value_name = "MODES", value_delimiter = ',', default_value = "2")]
+        webrtc: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -411,9 +415,20 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
                 );
             }
         }
-        EvalCmd::Vad { dir, silero, json } => {
+        EvalCmd::Vad {
+            dir,
+            silero,
+            webrtc,
+            json,
+        } => {
             let mut vads: Vec<Box<dyn crate::vad::Vad>> =
                 vec![Box::new(crate::vad::EnergyVad::default())];
+            for m in webrtc.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+                let mode: u8 = m
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--webrtc {m}: expected modes 0, 1, 2 or 3"))?;
+                vads.push(Box::new(crate::vad::webrtc::WebRtcVad::new(mode, 30)?));
+            }
             if let Some(path) = silero {
                 // A 32 ms chunk is a few tiny matmuls: threads cost more than they give
                 // (≈ 0.4 ms per chunk on 2 threads, ≈ 0.05 ms on one). Set before Candle

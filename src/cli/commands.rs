@@ -96,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Note(n) => note(&ctx, n),
         Command::Deliverable(d) => deliverable(&ctx, d),
         Command::Run(r) => super::runs::run(&mut ctx, r),
+        Command::Demo(d) => super::demo::demo_cmd(&mut ctx, d),
         Command::Project(p) => super::runs::project_cmd(&ctx, p),
         Command::Bench(_)
         | Command::Supervise { .. }

@@ -2,6 +2,7 @@
 
 pub mod audio;
 mod commands;
+pub mod demo;
 pub mod runs;
 
 use std::path::PathBuf;
@@ -93,6 +94,9 @@ pub enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Live demos, each recorded as a run: `turn-taking`.
+    #[command(subcommand)]
+    Demo(demo::DemoCmd),
     #[command(name = "__supervise", hide = true)]
     Supervise { dir: PathBuf },
     #[command(name = "__sweep", hide = true)]

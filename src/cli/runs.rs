@@ -1065,7 +1065,7 @@ fn run_is_gone(dir: &Path) -> bool {
 }
 
 /// Print output as it arrives until the run has ended and every byte is shown.
-fn follow_logs(dir: &Path, o: bool, e: bool, grep: Option<&str>) -> anyhow::Result<()> {
+pub fn follow_logs(dir: &Path, o: bool, e: bool, grep: Option<&str>) -> anyhow::Result<()> {
     let paths = log_paths(dir, o, e);
     let mut offsets = vec![0u64; paths.len()];
     let mut partial: Vec<Vec<u8>> = vec![Vec::new(); paths.len()];

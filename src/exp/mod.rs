@@ -18,7 +18,11 @@ pub const EXPERIMENTS: &[(&str, &str, bool)] = &[
         false,
     ),
     ("turn", "end-of-turn detector from VAD and prosody", false),
-    ("latency", "real-time voice loop latency measurement", false),
+    (
+        "latency",
+        "real-time turn-taking loop: end of speech → end-of-turn decision → first answer sample",
+        true,
+    ),
     ("asr", "tiny CTC speech recogniser", false),
     ("retrieval", "contrastive audio-text retrieval", false),
     (
@@ -40,6 +44,9 @@ pub fn status(name: &str) -> Option<bool> {
 pub fn run(name: &str, params: &[String]) -> anyhow::Result<()> {
     if name == "lm" {
         return lm::run(params);
+    }
+    if name == "latency" {
+        return crate::rt::demo::run(params);
     }
     if name == "encodings" || name == "audio-embed" {
         return encodings::run(params);

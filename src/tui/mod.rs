@@ -11,6 +11,7 @@ pub mod runs_ui;
 pub mod series;
 pub mod state;
 pub mod theme;
+pub mod turn_view;
 pub mod ui;
 
 use std::io::Stdout;
@@ -31,9 +32,9 @@ use crate::app::Context;
 use action::TextKey;
 use state::{App, Data, Effect};
 
-type Term = Terminal<CrosstermBackend<Stdout>>;
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
-fn restore_terminal() {
+pub fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(
         std::io::stdout(),
@@ -42,7 +43,7 @@ fn restore_terminal() {
     );
 }
 
-fn setup_terminal() -> anyhow::Result<Term> {
+pub fn setup_terminal() -> anyhow::Result<Term> {
     enable_raw_mode().context("switching the terminal to raw mode (is stdout a terminal?)")?;
     let term = execute!(std::io::stdout(), EnterAlternateScreen)
         .context("entering the alternate screen")
@@ -295,10 +296,15 @@ pub fn load_run_series(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
     let Some(r) = app.runs_data.runs.iter().find(|r| r.id == id).cloned() else {
         return Ok(());
     };
-    let names = app.run_metrics();
-    let want: Vec<String> = (0..names.len().min(4))
-        .map(|k| names[(app.runs.metric + k) % names.len()].clone())
-        .collect();
+    let want: Vec<String> = if r.project.as_deref() == Some("latency") {
+        // the turn-taking view needs these, whatever the chosen metric
+        turn_view::SERIES.iter().map(|s| s.to_string()).collect()
+    } else {
+        let names = app.run_metrics();
+        (0..names.len().min(4))
+            .map(|k| names[(app.runs.metric + k) % names.len()].clone())
+            .collect()
+    };
     let mut changed = false;
     if app.runs.series.iter().map(|s| &s.0).ne(want.iter()) {
         app.runs.series = want.iter().map(|k| (k.clone(), Vec::new())).collect();

@@ -313,6 +313,15 @@ fn run_view(f: &mut Frame, app: &App, id: &str, area: Rect) {
         ),
     ];
     f.render_widget(Paragraph::new(head_text), head);
+    if r.project.as_deref() == Some("latency") {
+        // a turn-taking session: its live view over the log
+        let [live, log_area] =
+            Layout::vertical([Constraint::Min(23), Constraint::Length(8)]).areas(body);
+        let data = super::turn_view::TurnData::from_series(&app.runs.series);
+        super::turn_view::render(f, live, &data, "Turn-taking session");
+        log_view(f, app, log_area);
+        return;
+    }
     let [log_area, charts] =
         Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(body);
     log_view(f, app, log_area);

@@ -252,6 +252,14 @@ pub fn group_of(name: &str) -> String {
     }
 }
 
+/// A group's SNR for ordering (`clean` is +∞).
+fn snr_of(group: &str) -> f64 {
+    group
+        .strip_suffix(" dB")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(f64::INFINITY)
+}
+
 /// Every `NAME.wav` in `dir` with a `NAME.txt` beside it.
 pub fn labelled_files(dir: &Path) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
     let mut out = Vec::new();
@@ -296,7 +304,10 @@ pub fn evaluate(dir: &Path, vads: &mut [Box<dyn Vad>]) -> anyhow::Result<Vec<Sum
             groups.entry(g.clone()).or_default().push(r);
         }
         let all: Vec<FileResult> = groups.values().flatten().cloned().collect();
-        for (g, rs) in &groups {
+        // clean first, then from the highest SNR down
+        let mut order: Vec<(&String, &Vec<FileResult>)> = groups.iter().collect();
+        order.sort_by(|a, b| snr_of(b.0).total_cmp(&snr_of(a.0)));
+        for (g, rs) in order {
             out.push(summarize(vad.name(), g, rs));
         }
         if groups.len() > 1 {

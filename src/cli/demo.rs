@@ -1,0 +1,176 @@
+//! `labbook demo turn-taking`: start a turn-taking session as a run of the `latency`
+//! project (so it is recorded and outlives this terminal) and watch it live.
+
+use std::io::{IsTerminal, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use crossterm::event::{self, Event, KeyCode, KeyEventKind};
+
+use crate::app::Context;
+use crate::runs::protocol::{parse_line, Line};
+use crate::tui::turn_view::{self, TurnData};
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCmd {
+    /// A voice agent that answers only at the end of your turn and stops when you speak
+    /// over it; recorded as a run of the `latency` project, shown live.
+    TurnTaking(TurnArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TurnArgs {
+    /// synthetic (scripted user turns), wav:FILE (played at real-time pace; labels in
+    /// FILE.txt give the truth), or mic (needs the `mic` feature).
+    #[arg(long, default_value = "synthetic")]
+    pub source: String,
+    /// energy, webrtc[:MODE] or silero:WEIGHTS.safetensors.
+    #[arg(long, default_value = "energy")]
+    pub vad: String,
+    /// silence (a fixed silence window).
+    #[arg(long, default_value = "silence")]
+    pub detector: String,
+    /// Silence window of the silence detector, ms.
+    #[arg(long, default_value_t = 500)]
+    pub silence_ms: u32,
+    /// User speech this long during the answer stops it, ms.
+    #[arg(long, default_value_t = 150)]
+    pub barge_ms: u32,
+    /// User turns of the synthetic source.
+    #[arg(long, default_value_t = 20)]
+    pub turns: usize,
+    /// Run as fast as possible instead of at real-time pace.
+    #[arg(long)]
+    pub fast: bool,
+    /// The answer clip (a WAV file; default: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    pub answer: Option<String>,
+    /// Play the answer on the speaker (`mic` feature).
+    #[arg(long)]
+    pub play: bool,
+    /// Other parameters of the latency project, K=V.
+    #[arg(long = "param", value_name = "K=V")]
+    pub params: Vec<String>,
+    /// Print the log instead of the live view.
+    #[arg(long)]
+    pub no_view: bool,
+}
+
+impl TurnArgs {
+    pub fn params(&self) -> Vec<String> {
+        let mut p = vec![
+            format!("source={}", self.source),
+            format!("vad={}", self.vad),
+            format!("detector={}", self.detector),
+            format!("silence_ms={}", self.silence_ms),
+            format!("barge_ms={}", self.barge_ms),
+            format!("turns={}", self.turns),
+            format!("pace={}", if self.fast { "fast" } else { "realtime" }),
+            format!("play={}", self.play),
+        ];
+        if let Some(a) = &self.answer {
+            p.push(format!("answer={a}"));
+        }
+        p.extend(self.params.iter().cloned());
+        p
+    }
+}
+
+pub fn demo_cmd(ctx: &mut Context, cmd: &DemoCmd) -> anyhow::Result<()> {
+    let DemoCmd::TurnTaking(a) = cmd;
+    // A file source must exist before a run is made for it.
+    if let Some(path) = a.source.strip_prefix("wav:") {
+        if !Path::new(path).is_file() {
+            anyhow::bail!("source {path}: no such file; nothing was started");
+        }
+    }
+    let cwd = std::env::current_dir().context("finding the current directory")?;
+    let spec = super::runs::project_spec(ctx, "latency", &a.params(), &cwd)?;
+    let (dir, meta) = super::runs::start_spec(ctx, &spec, &["demo".to_string()], None)?;
+    println!("started {} ({})", meta.id, dir.display());
+    if a.no_view || !std::io::stdout().is_terminal() {
+        super::runs::follow_logs(&dir, true, true, None)?;
+        return Ok(());
+    }
+    watch(&dir, &meta.id)
+}
+
+/// New complete lines of a growing file from `offset`.
+fn read_new(path: &Path, offset: &mut u64, partial: &mut String) -> anyhow::Result<Vec<String>> {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(Vec::new());
+    };
+    f.seek(SeekFrom::Start(*offset))?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)?;
+    *offset += buf.len() as u64;
+    partial.push_str(&String::from_utf8_lossy(&buf));
+    let mut lines = Vec::new();
+    while let Some(i) = partial.find('\n') {
+        lines.push(partial[..i].to_string());
+        partial.drain(..=i);
+    }
+    Ok(lines)
+}
+
+/// Feed every record of a run's stdout into `data`.
+pub fn feed(lines: &[String], data: &mut TurnData) {
+    for l in lines {
+        if let Line::Record(r) = parse_line(l) {
+            data.push(&r);
+        }
+    }
+}
+
+/// The live view of a session's run directory: q leaves (the run goes on), c cancels.
+fn watch(dir: &Path, id: &str) -> anyhow::Result<()> {
+    let mut data = TurnData::default();
+    let (mut offset, mut partial) = (0u64, String::new());
+    let mut term = crate::tui::setup_terminal()?;
+    let mut note = String::new();
+    let r = (|| -> anyhow::Result<()> {
+        loop {
+            let lines = read_new(&dir.join(crate::runs::STDOUT), &mut offset, &mut partial)?;
+            feed(&lines, &mut data);
+            let ended = dir.join(crate::runs::EXIT).exists();
+            let title = format!(
+                "Turn-taking · run {id}{} · q leave{}",
+                if ended { " (ended)" } else { "" },
+                if ended { "" } else { " · c cancel" }
+            );
+            term.draw(|f| turn_view::render(f, f.area(), &data, &title))?;
+            if event::poll(Duration::from_millis(50))? {
+                if let Event::Key(k) = event::read()? {
+                    if k.kind != KeyEventKind::Press {
+                        continue;
+                    }
+                    match k.code {
+                        KeyCode::Char('q') | KeyCode::Esc => {
+                            if !ended {
+                                note = format!(
+                                    "run {id} goes on; `labbook run logs {id} -f` follows it, \
+                                     the TUI's Runs tab shows it live"
+                                );
+                            }
+                            return Ok(());
+                        }
+                        KeyCode::Char('c') if !ended => {
+                            note = crate::runs::cancel_run(dir, "local", Duration::from_secs(5))?;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    })();
+    crate::tui::restore_terminal();
+    if let Some(done) = &data.done {
+        println!("{done}");
+    }
+    if !note.is_empty() {
+        println!("{note}");
+    }
+    r
+}
