@@ -65,7 +65,8 @@ pub fn topic_scores(conn: &Connection, bank: &Bank) -> anyhow::Result<Vec<TopicS
     let again: HashMap<String, (i64, i64)> = conn
         .prepare(
             "SELECT c.uid, count(*), coalesce(sum(r.rating = 1), 0) FROM card_reviews r
-             JOIN cards c ON c.id = r.card_id WHERE c.source = 'bank' GROUP BY c.uid",
+             JOIN cards c ON c.id = r.card_id WHERE c.source = 'bank' AND r.origin = 'review'
+             GROUP BY c.uid",
         )?
         .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
         .collect::<Result<_, _>>()?;
