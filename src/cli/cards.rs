@@ -593,12 +593,13 @@ pub fn mock_lines(
             cards::now_for(ctx.today),
         )?;
         match (rating, rec.card) {
-            (Some(r), Some((card, _))) => {
+            (Some(r), Some((card, due))) => {
                 ratings.push(r);
                 writeln!(
                     out,
-                    "Saved (answer {}). Rating {r} → card {card} is due now; review it with `labbook cards review`.",
-                    rec.answer_id
+                    "Saved (answer {}). Rating {r} → card {card}, due in {}; it joins `labbook cards review`.",
+                    rec.answer_id,
+                    cards::fmt_interval(due - cards::now_for(ctx.today))
                 )?
             }
             (Some(r), None) => {

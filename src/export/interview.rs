@@ -517,7 +517,7 @@ fn case_study(
         }
     );
     // Result.
-    let _ = writeln!(
+    let _ = write!(
         md,
         "**Result.** Best `{key}` = {} at step {} ({dir}).",
         fmt_num(value),
@@ -581,12 +581,22 @@ fn case_study(
         );
     }
     md.push('\n');
-    // What next: the user's own words on the run, else the open questions the data leaves.
-    let notes = notes_where(
+    // What next: the user's own words on the best run (else on another run of the
+    // project), else the open questions the data leaves.
+    let mut notes = notes_where(
         conn,
         "SELECT id, path, title, body FROM notes WHERE run_id = ?1 ORDER BY updated_at DESC",
         &run.id,
     )?;
+    for (r, _) in &g.runs {
+        if notes.is_empty() && r.id != run.id {
+            notes = notes_where(
+                conn,
+                "SELECT id, path, title, body FROM notes WHERE run_id = ?1 ORDER BY updated_at DESC",
+                &r.id,
+            )?;
+        }
+    }
     let next = match notes.first() {
         Some(nn) => format!(
             "From your note **{}** (`{}`): {}",
