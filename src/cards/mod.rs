@@ -634,7 +634,7 @@ pub fn stats(
     )?;
     let mut s = Stats::default();
     let eod = end_of_day(today);
-    let mut forecast = vec![0usize; 7];
+    let mut forecast = [0usize; 7];
     let mut topics: std::collections::BTreeMap<String, TopicStats> = Default::default();
     for c in &all {
         s.total += 1;
@@ -737,19 +737,19 @@ pub fn sync_bank(conn: &Connection, bank: &Bank, now: DateTime<Utc>) -> anyhow::
         let uid = format!("bank:{}", q.id);
         live.insert(uid.clone());
         match by_uid(&tx, &uid)? {
-            Some(c) => {
+            Some(c)
                 if c.front != q.text
                     || c.back != q.answer
                     || c.topic.as_deref() != Some(&q.item)
-                    || c.orphaned
-                {
-                    tx.execute(
-                        "UPDATE cards SET front = ?2, back = ?3, topic = ?4, orphaned_at = NULL, updated_at = ?5 WHERE id = ?1",
-                        params![c.id, q.text, q.answer, q.item, now_ts()],
-                    )?;
-                    report.updated += 1;
-                }
+                    || c.orphaned =>
+            {
+                tx.execute(
+                    "UPDATE cards SET front = ?2, back = ?3, topic = ?4, orphaned_at = NULL, updated_at = ?5 WHERE id = ?1",
+                    params![c.id, q.text, q.answer, q.item, now_ts()],
+                )?;
+                report.updated += 1;
             }
+            Some(_) => {}
             None if q.kind == bank::Kind::Theory => {
                 insert(&tx, &uid, "bank", Some(&q.item), &q.text, &q.answer, now)?;
                 report.added += 1;

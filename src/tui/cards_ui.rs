@@ -110,7 +110,7 @@ fn overview(f: &mut Frame, app: &App, area: Rect) {
             Span::raw(" reviews today's cards · "),
             Span::styled(app.keymap.key(super::action::Action::Mock), THEME.hint_key),
             Span::raw(format!(
-                " starts a {} mock interview on the selected topic (the first row: weighted to your weakest)",
+                " starts a {} mock interview on the selected topic (first row: your weakest)",
                 clock_text(app.cards.settings.mock_minutes * 60.0)
             )),
         ]));
@@ -373,7 +373,7 @@ fn mock(f: &mut Frame, app: &App, m: &MockUi, area: Rect) {
                 l,
             );
             let [model, foot] =
-                Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(r);
+                Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(r);
             f.render_widget(
                 Paragraph::new(q.answer.clone())
                     .wrap(Wrap { trim: false })

@@ -160,7 +160,7 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
     (
         Action::Mock,
         &["m"],
-        "cards: timed mock interview (selected topic)",
+        "cards: mock interview (selected topic)",
     ),
 ];
 
