@@ -647,6 +647,12 @@ fn a_mock_interview_logs_the_answer_and_a_low_rating_becomes_a_card() {
     assert_eq!(c["card"]["state"], "learning");
     assert_eq!(c["reviews"][0]["origin"], "mock");
     assert_eq!(c["reviews"][0]["rating"], 1);
+    // A card made by a mock interview does not use up the day's new cards.
+    let s = json(d.path(), &["cards", "stats", "--json"]);
+    assert_eq!(
+        (s["new_today"].as_i64(), s["reviews_today"].as_i64()),
+        (Some(0), Some(1))
+    );
     // A good rating makes no card; a low rating of a known card resets it.
     lb(d.path())
         .args([

@@ -448,10 +448,11 @@ pub fn set_suspended(conn: &Connection, id: i64, suspended: bool) -> anyhow::Res
     Ok(())
 }
 
-/// New cards first introduced on `day`.
+/// New cards first introduced by a review on `day` (a card a mock interview made due
+/// does not use up the day's cap).
 pub fn new_on(conn: &Connection, day: NaiveDate) -> rusqlite::Result<usize> {
     conn.query_row(
-        "SELECT count(DISTINCT card_id) FROM card_reviews WHERE day = ?1 AND state = 0",
+        "SELECT count(DISTINCT card_id) FROM card_reviews WHERE day = ?1 AND state = 0 AND origin = 'review'",
         [day.to_string()],
         |r| r.get::<_, i64>(0).map(|n| n as usize),
     )
