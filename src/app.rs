@@ -14,6 +14,8 @@ use crate::store::Store;
 pub struct Options {
     pub data_dir: Option<PathBuf>,
     pub curriculum: Option<PathBuf>,
+    /// A question bank directory (else the config's, else the built-in bank).
+    pub questions: Option<PathBuf>,
     pub config: Option<PathBuf>,
     pub today: Option<NaiveDate>,
     /// Skip the notes rescan at open (the TUI runs it after its first frame).
@@ -31,6 +33,8 @@ pub struct Context {
     pub curriculum_source: String,
     /// The curriculum directory in use (`None`: built-in).
     pub curriculum_dir: Option<PathBuf>,
+    /// The question bank directory in use (`None`: built-in).
+    pub questions_dir: Option<PathBuf>,
     pub sync: Option<plan::sync::SyncReport>,
 }
 
@@ -94,6 +98,10 @@ impl Context {
             .or_else(|| config.curriculum_dir.clone());
         let (plan, source) = load_curriculum(curriculum_dir.as_deref())?;
         let sync = sync_if_changed(&mut store, &plan, &source)?;
+        let questions_dir = opts
+            .questions
+            .clone()
+            .or_else(|| config.questions_dir.clone());
         let notes_dir = data_dir.join("notes");
         if !opts.defer_notes_scan {
             let scan = crate::notes::scan(&store.conn, &notes_dir)?;
@@ -111,6 +119,7 @@ impl Context {
             today,
             curriculum_source: source,
             curriculum_dir,
+            questions_dir,
             sync,
         })
     }

@@ -11,6 +11,8 @@ use serde::Deserialize;
 pub struct Config {
     /// A curriculum directory of the user's own (replaces the built-in one).
     pub curriculum_dir: Option<PathBuf>,
+    /// A question bank directory of the user's own (replaces the built-in one).
+    pub questions_dir: Option<PathBuf>,
     /// Editor command for notes (else $VISUAL, then $EDITOR, else the built-in editor).
     pub editor: Option<String>,
     /// Action name → key chords, e.g. `quit = ["q", "ctrl-c"]`.
@@ -18,6 +20,9 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub runs: RunsConfig,
+    /// `[cards]`: flashcard scheduling and mock interviews.
+    #[serde(default)]
+    pub cards: crate::cards::Settings,
     /// `[slurm]`: cluster profiles for `--on slurm`.
     #[serde(default)]
     pub slurm: crate::runs::slurm::SlurmConfig,

@@ -6,11 +6,13 @@
 pub mod app;
 pub mod audio;
 pub mod bench;
+pub mod cards;
 pub mod cli;
 pub mod config;
 pub mod deliverables;
 pub mod eval;
 pub mod exp;
+pub mod export;
 pub mod notes;
 pub mod overview;
 pub mod papers;

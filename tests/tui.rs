@@ -147,6 +147,8 @@ fn actions_change_state_and_emit_effects() {
     assert_eq!(a.tab, Tab::Plan);
     a.handle(Action::PrevTab);
     a.handle(Action::PrevTab);
+    assert_eq!(a.tab, Tab::Cards);
+    a.handle(Action::PrevTab);
     assert_eq!(a.tab, Tab::Deliverables);
     assert_eq!(
         a.handle(Action::CycleStatus),
@@ -572,4 +574,91 @@ fn runs_table_sorts_and_filters() {
     assert_eq!(ids(&a).len(), 1);
     a.filters[4] = "failed".into();
     assert!(ids(&a)[0].contains("0-003"));
+}
+
+#[test]
+fn cards_review_and_mock_interview_on_screen() {
+    use labbook::cards::{self, Grade};
+    use labbook::tui::cards::{CardsView, MockPhase, MockUi};
+    let (_d, ctx) = fixture();
+    let mut a = app(&ctx);
+    labbook::tui::load_cards(&mut a, &ctx).unwrap();
+    let now = cards::now_for(ctx.today);
+    a.cards.now = now;
+    a.handle(Action::Tab(6));
+    assert_eq!(a.tab, Tab::Cards);
+    insta::assert_snapshot!("cards", render(&a, 120, 36));
+    // Review: enter starts it (the runner loads today's queue).
+    assert_eq!(a.handle(Action::Open), vec![Effect::CardsReview]);
+    let (queue, n_new) =
+        cards::todays_queue(&ctx.store.conn, &a.cards.settings, now, ctx.today).unwrap();
+    assert_eq!(n_new, 10);
+    a.cards.start_review(queue, now);
+    assert!(a.text_mode(), "keys go to the review");
+    insta::assert_snapshot!("cards_review_question", render(&a, 120, 36));
+    // Grades do nothing before the answer is shown; space shows it with the intervals.
+    assert_eq!(a.handle_text(TextKey::Char('3')), vec![]);
+    a.handle_text(TextKey::Char(' '));
+    insta::assert_snapshot!("cards_review_answer", render(&a, 120, 36));
+    let fx = a.handle_text(TextKey::Char('3'));
+    let [Effect::CardsGrade { card, grade, .. }] = &fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(*grade, Grade::Good);
+    let after = cards::grade(
+        &ctx.store.conn,
+        &a.cards.settings,
+        *card,
+        *grade,
+        now,
+        None,
+        cards::Origin::Review,
+    )
+    .unwrap();
+    a.cards.graded(*grade, after, now);
+    match &a.cards.view {
+        CardsView::Review(r) => assert_eq!(r.session.left(), (9, 1, 0)),
+        v => panic!("{v:?}"),
+    }
+    // `q` ends the review (it does not quit labbook) with a summary.
+    assert_eq!(a.handle_text(TextKey::Char('q')), vec![Effect::CardsReload]);
+    insta::assert_snapshot!("cards_review_summary", render(&a, 120, 36));
+    a.handle_text(TextKey::Char('x'));
+    assert!(!a.text_mode());
+    // A mock interview on the first row: weighted to the weakest topics.
+    assert_eq!(
+        a.handle(Action::Mock),
+        vec![Effect::CardsMock {
+            filter: None,
+            session: None,
+            asked: vec![]
+        }]
+    );
+    let bank = a.cards.data.bank.clone().unwrap();
+    let q = bank.question("q.transformers.scale").unwrap().clone();
+    a.cards.view = CardsView::Mock(Box::new(MockUi::new(None, q, None, vec![], now, 180.0)));
+    assert!(a.cards.timer_running());
+    for c in "unit variance".chars() {
+        a.handle_text(TextKey::Char(c));
+    }
+    a.cards.now = now + chrono::Duration::seconds(50);
+    insta::assert_snapshot!("cards_mock_answering", render(&a, 120, 36));
+    a.handle_text(TextKey::Save);
+    assert!(!a.cards.timer_running());
+    match &a.cards.view {
+        CardsView::Mock(m) => assert_eq!(
+            m.phase,
+            MockPhase::Rating {
+                answer: "unit variance".into(),
+                secs: 50.0
+            }
+        ),
+        v => panic!("{v:?}"),
+    }
+    insta::assert_snapshot!("cards_mock_rating", render(&a, 120, 36));
+    assert_eq!(a.handle_text(TextKey::Char('9')), vec![]);
+    assert_eq!(
+        a.handle_text(TextKey::Char('2')),
+        vec![Effect::CardsRecordMock { rating: Some(2) }]
+    );
 }

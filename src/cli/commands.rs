@@ -22,6 +22,7 @@ pub fn options(cli: &Cli) -> Options {
     Options {
         data_dir: cli.data_dir.clone(),
         curriculum: cli.curriculum.clone(),
+        questions: cli.questions.clone(),
         config: cli.config.clone(),
         today: cli.today,
         ..Default::default()
@@ -98,6 +99,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(r) => super::runs::run(&mut ctx, r),
         Command::Demo(d) => super::demo::demo_cmd(&mut ctx, d),
         Command::Project(p) => super::runs::project_cmd(&ctx, p),
+        Command::Cards(c) => super::cards::cards(&ctx, c),
+        Command::Interview(i) => super::cards::interview(&ctx, i),
+        Command::Export(e) => super::cards::export(&ctx, e),
         Command::Bench(_)
         | Command::Supervise { .. }
         | Command::SweepRunner { .. }

@@ -1,6 +1,7 @@
 //! Command-line interface (clap). No subcommand opens the TUI.
 
 pub mod audio;
+pub mod cards;
 mod commands;
 pub mod demo;
 pub mod runs;
@@ -25,6 +26,9 @@ pub struct Cli {
     /// Use a curriculum directory of your own instead of the built-in plan.
     #[arg(long, global = true, value_name = "DIR")]
     pub curriculum: Option<PathBuf>,
+    /// Use a question bank directory of your own instead of the built-in one.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub questions: Option<PathBuf>,
     /// Config file (default: <XDG config>/labbook/config.toml, or <data dir>/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -91,6 +95,15 @@ pub enum Command {
     /// Evaluation metrics: WER/CER (as jiwer), STOI (as pystoi).
     #[command(subcommand)]
     Eval(audio::EvalCmd),
+    /// Flashcards (FSRS): review, stats, add, list.
+    #[command(subcommand)]
+    Cards(cards::CardsCmd),
+    /// Mock interviews from the question bank, and their history.
+    #[command(subcommand)]
+    Interview(cards::InterviewCmd),
+    /// Markdown exports: the interview prep sheet.
+    #[command(subcommand)]
+    Export(cards::ExportCmd),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCmd),

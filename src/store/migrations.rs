@@ -209,4 +209,79 @@ CREATE TABLE metric_summary (
     PRIMARY KEY (run_id, key_id)
 );
 "#,
+    // v4: flashcards (FSRS state), their review log, and mock interviews.
+    r#"
+CREATE TABLE cards (
+    id             INTEGER PRIMARY KEY,
+    -- Stable identity: `bank:<question id>`, `note:<note path>:<hash>` or `user:<n>`.
+    uid            TEXT NOT NULL UNIQUE,
+    source         TEXT NOT NULL CHECK (source IN ('bank', 'note', 'user')),
+    -- The plan item the card belongs to (a bank topic, a note's item), if any.
+    topic          TEXT,
+    front          TEXT NOT NULL,
+    back           TEXT NOT NULL,
+    -- FSRS memory state (rs-fsrs `Card`); state 0 new, 1 learning, 2 review, 3 relearning.
+    state          INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 3),
+    due            TEXT NOT NULL,
+    stability      REAL NOT NULL DEFAULT 0,
+    difficulty     REAL NOT NULL DEFAULT 0,
+    elapsed_days   INTEGER NOT NULL DEFAULT 0,
+    scheduled_days INTEGER NOT NULL DEFAULT 0,
+    reps           INTEGER NOT NULL DEFAULT 0,
+    lapses         INTEGER NOT NULL DEFAULT 0,
+    last_review    TEXT,
+    suspended      INTEGER NOT NULL DEFAULT 0,
+    -- Set while the source no longer holds the card (note edited or deleted); the
+    -- schedule and the review log are kept, and the card comes back if the text does.
+    orphaned_at    TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX cards_due ON cards(state, due);
+CREATE INDEX cards_topic ON cards(topic);
+CREATE TABLE card_reviews (
+    id             INTEGER PRIMARY KEY,
+    card_id        INTEGER NOT NULL REFERENCES cards(id) ON DELETE CASCADE,
+    reviewed_at    TEXT NOT NULL,
+    -- Local calendar day of the review (the new-cards-per-day cap counts by it).
+    day            TEXT NOT NULL,
+    rating         INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+    -- State before the review, days since the previous one, and the interval it had.
+    state          INTEGER NOT NULL,
+    elapsed_days   INTEGER NOT NULL,
+    scheduled_days INTEGER NOT NULL,
+    -- The outcome: next due time, interval in days, memory state.
+    due            TEXT NOT NULL,
+    interval_days  INTEGER NOT NULL,
+    stability      REAL NOT NULL,
+    difficulty     REAL NOT NULL,
+    duration_ms    INTEGER,
+    origin         TEXT NOT NULL DEFAULT 'review' CHECK (origin IN ('review', 'mock'))
+);
+CREATE INDEX card_reviews_card ON card_reviews(card_id, reviewed_at);
+CREATE INDEX card_reviews_day ON card_reviews(day);
+CREATE TABLE mock_sessions (
+    id         INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    ended_at   TEXT,
+    -- The topic asked for (a plan item or a bank topic); NULL: weighted to weak topics.
+    topic      TEXT,
+    minutes    REAL NOT NULL
+);
+CREATE TABLE mock_answers (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES mock_sessions(id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL,
+    topic       TEXT NOT NULL,
+    item        TEXT NOT NULL,
+    question    TEXT NOT NULL,
+    answer      TEXT NOT NULL,
+    rating      INTEGER CHECK (rating BETWEEN 1 AND 5),
+    seconds     REAL NOT NULL,
+    limit_secs  REAL NOT NULL,
+    answered_at TEXT NOT NULL,
+    card_id     INTEGER REFERENCES cards(id) ON DELETE SET NULL
+);
+CREATE INDEX mock_answers_question ON mock_answers(question_id, answered_at);
+"#,
 ];

@@ -40,6 +40,8 @@ pub enum Action {
     ToggleFollow,
     ToggleWrap,
     SortRuns,
+    // Cards tab
+    Mock,
 }
 
 impl Action {

@@ -104,6 +104,7 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
     (Action::Tab(3), &["4"], "Notes"),
     (Action::Tab(4), &["5"], "Runs"),
     (Action::Tab(5), &["6"], "Deliverables"),
+    (Action::Tab(6), &["7"], "Cards: review and mock interviews"),
     (Action::Down, &["j", "down"], "move down"),
     (Action::Up, &["k", "up"], "move up"),
     (Action::PageDown, &["ctrl-d", "pagedown"], "page down"),
@@ -127,7 +128,11 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
         &["n"],
         "new note (attached to the selection)",
     ),
-    (Action::Open, &["enter", "e"], "open / edit note in $EDITOR"),
+    (
+        Action::Open,
+        &["enter", "e"],
+        "open / edit note in $EDITOR; cards: review",
+    ),
     (
         Action::EditInternal,
         &["E"],
@@ -152,6 +157,11 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
     (Action::ToggleFollow, &["f"], "log: follow the end"),
     (Action::ToggleWrap, &["w"], "log: wrap long lines"),
     (Action::SortRuns, &["o"], "runs: change the sort"),
+    (
+        Action::Mock,
+        &["m"],
+        "cards: mock interview (selected topic)",
+    ),
 ];
 
 #[derive(Debug, Clone)]

@@ -3,6 +3,8 @@
 
 pub mod action;
 pub mod audio_view;
+pub mod cards;
+pub mod cards_ui;
 pub mod editor;
 pub mod keymap;
 pub mod logbuf;
@@ -91,6 +93,40 @@ enum Msg {
     Cancelled(String, String),
     /// Whether this TUI ingests run output (false: another labbook holds the lock).
     IngestRole(bool),
+    /// A second passed while a mock interview's clock runs.
+    Clock,
+}
+
+/// The cards clock: the real time, or (with `--today` set to another day) that
+/// day's noon plus the time since the TUI started.
+fn cards_clock(ctx: &Context, started: std::time::Instant) -> chrono::DateTime<chrono::Utc> {
+    let base = crate::cards::now_for(ctx.today);
+    if chrono::Local::now().date_naive() == ctx.today {
+        base
+    } else {
+        base + chrono::Duration::milliseconds(started.elapsed().as_millis() as i64)
+    }
+}
+
+/// Reload the Cards tab's counts (and, the first time, the question bank).
+pub fn load_cards(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
+    app.cards.settings = ctx.config.cards.clone();
+    if app.cards.data.bank.is_none() && app.cards.data.error.is_none() {
+        match crate::cards::open(ctx) {
+            Ok(b) => app.cards.data.bank = Some(std::sync::Arc::new(b)),
+            Err(e) => app.cards.data.error = Some(format!("{e:#}")),
+        }
+    }
+    let conn = &ctx.store.conn;
+    let now = crate::cards::now_for(ctx.today);
+    app.cards.data.stats = crate::cards::stats(conn, &app.cards.settings, now, ctx.today)?;
+    if let Some(bank) = &app.cards.data.bank {
+        app.cards.data.scores = crate::cards::mock::topic_scores(conn, bank)?;
+    }
+    let n = app.cards.data.scores.len() + 1;
+    let i = state::Tab::Cards as usize;
+    app.selected[i] = app.selected[i].min(n - 1);
+    Ok(())
 }
 
 /// Open the TUI on a started context.
@@ -152,6 +188,25 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
         app.size = (size.width, size.height);
         app.page = (size.height as usize).saturating_sub(8).max(1);
     }
+    let started = std::time::Instant::now();
+    app.cards.now = cards_clock(ctx, started);
+    if let Err(e) = load_cards(app, ctx) {
+        app.status = Some(format!("error: loading cards: {e:#}"));
+    }
+    // The mock-interview clock: a tick a second while an answer is being timed.
+    let timer = Arc::new(AtomicBool::new(false));
+    let ticker = {
+        let (timer, stop, tx) = (timer.clone(), stop.clone(), tx.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
+                if timer.load(Ordering::Relaxed) && tx.send(Msg::Clock).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let mut last_tick = std::time::Instant::now();
     load_preview(app, ctx);
     term.draw(|f| ui::draw(f, app))?;
     // The ingest worker: its own connection, the only writer of run data.
@@ -193,6 +248,15 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
                     dirty = true;
                     continue;
                 }
+                Msg::Clock => {
+                    // Redraw once a second, whatever the tick rate.
+                    if last_tick.elapsed() >= Duration::from_millis(900) {
+                        last_tick = std::time::Instant::now();
+                        app.cards.now = cards_clock(ctx, started);
+                        dirty = true;
+                    }
+                    continue;
+                }
                 Msg::Cancelled(id, outcome) => {
                     app.status = Some(format!("{id}: {outcome}"));
                     refresh_runs = true;
@@ -203,6 +267,7 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
             let effects = match ev {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     dirty = true;
+                    app.cards.now = cards_clock(ctx, started);
                     if app.text_mode() {
                         text_key(&k).map(|t| app.handle_text(t)).unwrap_or_default()
                     } else {
@@ -226,6 +291,7 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
                     quit = true;
                     break;
                 }
+                app.cards.now = cards_clock(ctx, started);
                 if let Err(err) = apply(e, app, ctx, term, &paused, &tx) {
                     if err.is::<TerminalLost>() {
                         stop.store(true, Ordering::Relaxed);
@@ -246,12 +312,14 @@ async fn event_loop(term: &mut Term, app: &mut App, ctx: &mut Context) -> anyhow
             dirty = true;
         }
         load_preview(app, ctx);
+        timer.store(app.cards.timer_running(), Ordering::Relaxed);
         if dirty && !quit {
             term.draw(|f| ui::draw(f, app))?;
         }
     }
     stop.store(true, Ordering::Relaxed);
     let _ = input.join();
+    let _ = ticker.join();
     if let Some(h) = ingest {
         let _ = h.join();
     }
@@ -657,6 +725,103 @@ fn apply(
             });
             refresh_runs_view(app, ctx)?;
         }
+        Effect::CardsReview => {
+            let now = app.cards.now;
+            let (queue, _) = crate::cards::todays_queue(conn, &app.cards.settings, now, ctx.today)?;
+            app.cards.start_review(queue, now);
+        }
+        Effect::CardsGrade {
+            card,
+            grade,
+            duration_ms,
+        } => {
+            let now = app.cards.now;
+            let after = crate::cards::grade(
+                conn,
+                &app.cards.settings,
+                card,
+                grade,
+                now,
+                Some(duration_ms),
+                crate::cards::Origin::Review,
+            )?;
+            app.cards.graded(grade, after, now);
+            if !matches!(app.cards.view, cards::CardsView::Review(_)) {
+                load_cards(app, ctx)?;
+            }
+        }
+        Effect::CardsMock {
+            filter,
+            session,
+            asked,
+        } => {
+            let Some(bank) = app.cards.data.bank.clone() else {
+                anyhow::bail!("the question bank is not loaded");
+            };
+            let mut rng = crate::cards::mock::Rng::from_time();
+            match crate::cards::mock::pick(conn, &bank, filter.as_deref(), &asked, &mut rng) {
+                Ok(q) => {
+                    app.cards.view = cards::CardsView::Mock(Box::new(cards::MockUi::new(
+                        filter,
+                        q.clone(),
+                        session,
+                        asked,
+                        app.cards.now,
+                        app.cards.settings.mock_minutes * 60.0,
+                    )));
+                }
+                Err(e) => {
+                    if let Some(s) = session {
+                        crate::cards::mock::finish(conn, s, app.cards.now)?;
+                    }
+                    app.cards.view = cards::CardsView::Overview;
+                    app.status = Some(format!("{e:#}"));
+                    load_cards(app, ctx)?;
+                }
+            }
+        }
+        Effect::CardsRecordMock { rating } => {
+            let now = app.cards.now;
+            let settings = app.cards.settings.clone();
+            if let cards::CardsView::Mock(m) = &mut app.cards.view {
+                if let cards::MockPhase::Rating { answer, secs } = m.phase.clone() {
+                    let session = match m.session {
+                        Some(s) => s,
+                        None => {
+                            let s = crate::cards::mock::start(
+                                conn,
+                                m.filter.as_deref(),
+                                m.limit_secs / 60.0,
+                                now,
+                            )?;
+                            m.session = Some(s);
+                            s
+                        }
+                    };
+                    let rec = crate::cards::mock::record(
+                        conn,
+                        &settings,
+                        session,
+                        &m.question,
+                        &answer,
+                        secs,
+                        m.limit_secs,
+                        rating,
+                        now,
+                    )?;
+                    m.phase = cards::MockPhase::Done {
+                        rating,
+                        card: rec.card.map(|c| c.0),
+                    };
+                }
+            }
+            load_cards(app, ctx)?;
+        }
+        Effect::CardsFinishMock(session) => {
+            crate::cards::mock::finish(conn, session, app.cards.now)?;
+            load_cards(app, ctx)?;
+        }
+        Effect::CardsReload => load_cards(app, ctx)?,
         Effect::TagRun { run, add, remove } => {
             let r = crate::runs::query::find(&ctx.store.conn, &run)?;
             crate::runs::query::set_tags(&ctx.store.conn, &r, &add, &remove)?;

@@ -15,7 +15,15 @@ use crate::overview::{self, Overview};
 use crate::papers::{Paper, Status};
 use crate::plan::{Plan, Schedule};
 
-pub const TABS: [&str; 6] = ["Today", "Plan", "Papers", "Notes", "Runs", "Deliverables"];
+pub const TABS: [&str; 7] = [
+    "Today",
+    "Plan",
+    "Papers",
+    "Notes",
+    "Runs",
+    "Deliverables",
+    "Cards",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -25,6 +33,7 @@ pub enum Tab {
     Notes = 3,
     Runs = 4,
     Deliverables = 5,
+    Cards = 6,
 }
 
 impl Tab {
@@ -35,7 +44,8 @@ impl Tab {
             2 => Tab::Papers,
             3 => Tab::Notes,
             4 => Tab::Runs,
-            _ => Tab::Deliverables,
+            5 => Tab::Deliverables,
+            _ => Tab::Cards,
         }
     }
 }
@@ -216,6 +226,27 @@ pub enum Effect {
         add: Vec<String>,
         remove: Vec<String>,
     },
+    /// Load today's review queue and start the review.
+    CardsReview,
+    /// Store a grade of the card on show.
+    CardsGrade {
+        card: i64,
+        grade: crate::cards::Grade,
+        duration_ms: i64,
+    },
+    /// Pick a question and start (or continue) a mock interview.
+    CardsMock {
+        filter: Option<String>,
+        session: Option<i64>,
+        asked: Vec<String>,
+    },
+    /// Log the mock answer on show with this self-rating.
+    CardsRecordMock {
+        rating: Option<u8>,
+    },
+    CardsFinishMock(i64),
+    /// Reload the Cards tab's counts.
+    CardsReload,
 }
 
 pub struct App {
@@ -224,8 +255,8 @@ pub struct App {
     pub tab: Tab,
     pub mode: Mode,
     /// Selected row per tab.
-    pub selected: [usize; 6],
-    pub filters: [String; 6],
+    pub selected: [usize; TABS.len()],
+    pub filters: [String; TABS.len()],
     pub day_view: bool,
     pub status: Option<String>,
     /// Note ids matching the Notes filter by full-text search (None: no FTS yet).
@@ -239,6 +270,8 @@ pub struct App {
     pub size: (u16, u16),
     /// This TUI's ingest worker holds the ingest lock.
     pub ingesting: bool,
+    /// The Cards tab: review and mock interviews.
+    pub cards: super::cards::CardsUi,
 }
 
 impl App {
@@ -248,7 +281,7 @@ impl App {
             keymap,
             tab: Tab::Today,
             mode: Mode::Normal,
-            selected: [0; 6],
+            selected: [0; TABS.len()],
             filters: Default::default(),
             day_view: false,
             status: None,
@@ -259,6 +292,7 @@ impl App {
             runs: super::runs::RunsUi::default(),
             size: (120, 36),
             ingesting: true,
+            cards: super::cards::CardsUi::default(),
         }
     }
 
@@ -417,6 +451,7 @@ impl App {
                 _ => 0,
             },
             Tab::Deliverables => self.deliverable_rows().len(),
+            Tab::Cards => super::cards::topic_rows(self),
         }
     }
 
@@ -514,6 +549,11 @@ impl App {
         }
         if self.tab == Tab::Runs {
             if let Some(fx) = self.handle_runs(action) {
+                return fx;
+            }
+        }
+        if self.tab == Tab::Cards {
+            if let Some(fx) = self.handle_cards(action) {
                 return fx;
             }
         }
@@ -689,6 +729,12 @@ impl App {
                 self.status = Some(format!(
                     "that key works on the Runs tab ({})",
                     self.keymap.key(Action::Tab(4))
+                ));
+            }
+            Action::Mock => {
+                self.status = Some(format!(
+                    "mock interviews start on the Cards tab ({})",
+                    self.keymap.key(Action::Tab(Tab::Cards as usize))
                 ));
             }
         }
@@ -1087,6 +1133,9 @@ impl App {
 
     /// Text input in the filter, the note-title prompt and the built-in editor.
     pub fn handle_text(&mut self, key: TextKey) -> Vec<Effect> {
+        if self.cards_take_keys() {
+            return self.handle_cards_text(key);
+        }
         match &mut self.mode {
             Mode::Filter => {
                 let tab = self.tab as usize;
@@ -1166,9 +1215,15 @@ impl App {
 
     /// True when keys should go to text input rather than the keymap.
     pub fn text_mode(&self) -> bool {
-        matches!(
-            self.mode,
-            Mode::Filter | Mode::Input { .. } | Mode::Confirm { .. } | Mode::Editor(_)
-        )
+        self.cards_take_keys()
+            || matches!(
+                self.mode,
+                Mode::Filter | Mode::Input { .. } | Mode::Confirm { .. } | Mode::Editor(_)
+            )
+    }
+
+    /// A review or a mock interview is on screen: keys go to it.
+    pub fn cards_take_keys(&self) -> bool {
+        self.tab == Tab::Cards && self.mode == Mode::Normal && self.cards.takes_keys()
     }
 }

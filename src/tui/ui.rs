@@ -29,6 +29,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Tab::Notes => draw_notes(f, app, body),
         Tab::Runs => super::runs_ui::draw(f, app, body),
         Tab::Deliverables => draw_deliverables(f, app, body),
+        Tab::Cards => super::cards_ui::draw(f, app, body),
     }
     draw_bottom(f, app, bottom);
     match &app.mode {
@@ -81,6 +82,7 @@ fn draw_bottom(f: &mut Frame, app: &App, area: Rect) {
             Span::styled("   enter keep · esc clear", THEME.dim),
         ]),
         Mode::Editor(_) => Line::styled("ctrl-s save · esc cancel", THEME.hint),
+        _ if app.cards_take_keys() => super::cards_ui::hint_line(app),
         _ => {
             if let Some(s) = &app.status {
                 let style = if s.starts_with("error") {
@@ -140,6 +142,9 @@ fn draw_bottom(f: &mut Frame, app: &App, area: Rect) {
                         (Action::CycleStatus, "status"),
                         (Action::NewNote, "evidence note"),
                     ]),
+                    Tab::Cards => {
+                        pairs.extend([(Action::Open, "review"), (Action::Mock, "mock interview")])
+                    }
                 }
                 if !app.filter().is_empty() {
                     pairs.push((Action::ClearFilter, "clear filter"));
@@ -957,11 +962,16 @@ fn draw_editor(f: &mut Frame, app: &App) {
         height: outer.height.saturating_sub(2),
     };
     f.render_widget(Clear, area);
+    render_editor(f, ed, area, "ctrl-s save · esc cancel");
+}
+
+/// The built-in editor in `area`, with its cursor (also used by mock interviews).
+pub(super) fn render_editor(f: &mut Frame, ed: &super::editor::Editor, area: Rect, keys: &str) {
     let title = if ed.confirm_discard {
         " unsaved changes — esc again discards, ctrl-s saves ".to_string()
     } else {
         format!(
-            " {} {}(ctrl-s save · esc cancel) ",
+            " {} {}({keys}) ",
             ed.title,
             if ed.dirty { "● " } else { "" }
         )
