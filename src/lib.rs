@@ -11,6 +11,7 @@ pub mod config;
 pub mod deliverables;
 pub mod eval;
 pub mod exp;
+pub mod export;
 pub mod notes;
 pub mod overview;
 pub mod papers;

@@ -97,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deliverable(d) => deliverable(&ctx, d),
         Command::Run(r) => super::runs::run(&mut ctx, r),
         Command::Project(p) => super::runs::project_cmd(&ctx, p),
+        Command::Export(e) => super::export::run(&mut ctx, e),
         Command::Bench(_)
         | Command::Supervise { .. }
         | Command::SweepRunner { .. }

@@ -2,6 +2,7 @@
 
 pub mod audio;
 mod commands;
+pub mod export;
 pub mod runs;
 
 use std::path::PathBuf;
@@ -90,6 +91,10 @@ pub enum Command {
     /// Evaluation metrics: WER/CER (as jiwer), STOI (as pystoi).
     #[command(subcommand)]
     Eval(audio::EvalCmd),
+    /// Markdown exports: research report, weekly progress, schedule, roadmap, proposal,
+    /// project plan.
+    #[command(subcommand)]
+    Export(export::ExportCmd),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCmd),

@@ -40,6 +40,7 @@ pub enum Action {
     ToggleFollow,
     ToggleWrap,
     SortRuns,
+    ExportReport,
 }
 
 impl Action {

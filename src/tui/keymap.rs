@@ -152,6 +152,11 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
     (Action::ToggleFollow, &["f"], "log: follow the end"),
     (Action::ToggleWrap, &["w"], "log: wrap long lines"),
     (Action::SortRuns, &["o"], "runs: change the sort"),
+    (
+        Action::ExportReport,
+        &["P"],
+        "compare: export a research report (Markdown + SVG)",
+    ),
 ];
 
 #[derive(Debug, Clone)]
