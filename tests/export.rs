@@ -220,7 +220,7 @@ fn write_run(root: &Path, f: &RunFx) {
             })
             .collect();
         std::fs::create_dir_all(dir.join("samples")).unwrap();
-        labbook::audio::write_wav_f32(&dir.join("samples").join("sample.wav"), &x, 1, sr).unwrap();
+        labbook::audio::write_wav_f32(dir.join("samples").join("sample.wav"), &x, 1, sr).unwrap();
     }
 }
 
@@ -427,9 +427,10 @@ fn tables_after(md: &str, heading: &str) -> Vec<Vec<Vec<Cell>>> {
     let mut bold = 0;
     for e in Parser::new_ext(md, md_opts()) {
         match e {
-            Event::Start(Tag::Heading { level, .. })
-                if level == pulldown_cmark::HeadingLevel::H2 =>
-            {
+            Event::Start(Tag::Heading {
+                level: pulldown_cmark::HeadingLevel::H2,
+                ..
+            }) => {
                 in_heading = true;
                 head_text.clear();
             }

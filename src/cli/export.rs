@@ -12,9 +12,10 @@ use crate::export::{self, docs, progress, report, Target};
 pub enum ExportCmd {
     /// Research report of a project's runs: DIR/report.md plus SVG figures in DIR/figures/.
     Report {
-        /// The project (see `labbook project list`).
-        #[arg(long)]
-        project: String,
+        /// The project (see `labbook project list`); optional with --runs (runs of
+        /// plain commands have none).
+        #[arg(long, required_unless_present = "runs")]
+        project: Option<String>,
         /// Runs to include, comma-separated ids or unique parts of ids (default: every
         /// finished run of the project).
         #[arg(long, value_delimiter = ',', value_name = "ID,ID")]
@@ -91,7 +92,7 @@ pub fn run(ctx: &mut Context, cmd: &ExportCmd) -> anyhow::Result<()> {
             force,
         } => {
             let spec = report::ReportSpec {
-                project: Some(project.clone()),
+                project: project.clone(),
                 runs: runs
                     .iter()
                     .filter(|r| !r.trim().is_empty())

@@ -82,7 +82,7 @@ pub struct Written {
 }
 
 /// Most figures of each kind (a report with 40 plots is not read).
-const MAX_COMPARE_FIGS: usize = 6;
+const MAX_COMPARE_FIGS: usize = 4;
 const MAX_BAR_FIGS: usize = 4;
 const MAX_SPECTROGRAMS: usize = 6;
 
@@ -414,7 +414,13 @@ impl Report {
         if self.cmp.runs.len() > 1 {
             // One metric, every run: the metrics with a curve, primary first.
             let mut n = 0;
-            for m in &self.metrics {
+            // Metrics with a direction first: a learning-rate schedule says less.
+            let ordered = self
+                .metrics
+                .iter()
+                .filter(|m| m.goal.is_some())
+                .chain(self.metrics.iter().filter(|m| m.goal.is_none()));
+            for m in ordered {
                 if n >= MAX_COMPARE_FIGS {
                     break;
                 }
@@ -450,13 +456,24 @@ impl Report {
                     svg: svg::line_chart(&chart),
                 });
             }
-            // Final values as bars, for the metrics with a known direction.
-            for m in self
-                .metrics
-                .iter()
-                .filter(|m| m.goal.is_some())
-                .take(MAX_BAR_FIGS)
-            {
+            // Final values as bars: the primary metric, and the metrics with a known
+            // direction that have no curve to compare (evaluated once per run).
+            let primary_key = self
+                .project
+                .as_ref()
+                .and_then(|p| p.manifest.primary_metric.as_deref())
+                .or_else(|| {
+                    self.metrics
+                        .iter()
+                        .find(|m| m.goal.is_some())
+                        .map(|m| m.key.as_str())
+                });
+            let bar_metrics = self.metrics.iter().filter(|m| {
+                m.goal.is_some()
+                    && (Some(m.key.as_str()) == primary_key
+                        || self.series.iter().all(|s| !s.contains_key(&m.key)))
+            });
+            for m in bar_metrics.take(MAX_BAR_FIGS) {
                 let bars: Vec<Bar> = (0..self.cmp.runs.len())
                     .filter_map(|i| {
                         final_value(&self.cmp, i, &m.key).map(|v| Bar {
@@ -542,9 +559,9 @@ impl Report {
                 _ => {}
             }
         }
-        s.push_str(&format!(
-            "| run | id | status | started (UTC) | duration | last step | seed |\n|---|---|---|---|---|---|---|\n"
-        ));
+        s.push_str(
+            "| run | id | status | started (UTC) | duration | last step | seed |\n|---|---|---|---|---|---|---|\n",
+        );
         for (i, r) in runs.iter().enumerate() {
             s.push_str(&format!(
                 "| {}{} | {} | {} | {} | {} | {} | {} |\n",
@@ -593,6 +610,18 @@ impl Report {
             }
             s.push('\n');
         }
+        let commands: BTreeSet<&str> = runs.iter().map(|r| r.command.as_str()).collect();
+        if self.cmp.differing.is_empty() && commands.len() > 1 {
+            s.push_str("The runs differ in their command lines:\n\n| run | command |\n|---|---|\n");
+            for (i, r) in runs.iter().enumerate() {
+                s.push_str(&format!(
+                    "| {} | {} |\n",
+                    run_label(i),
+                    code(&cell(&r.command))
+                ));
+            }
+            s.push('\n');
+        }
         let shared: Vec<String> = runs
             .first()
             .map(|r| {
@@ -617,7 +646,7 @@ impl Report {
         for f in figures {
             s.push_str(&format!(
                 "![{}]({})\n\n*{}*\n\n",
-                cell(&f.caption).replace(['[', ']'], ""),
+                f.caption.replace(['[', ']', '`'], ""),
                 f.file,
                 f.caption
             ));
@@ -671,7 +700,7 @@ impl Report {
                 continue;
             }
             obs.push_str(&format!(
-                "### {} \n\n*note {}, {}*\n\n",
+                "### {}\n\n*note {}, {}*\n\n",
                 n.title.trim(),
                 n.id,
                 super::date_of(&n.created_at)
@@ -835,11 +864,12 @@ impl Report {
         };
         let v = env!("CARGO_PKG_VERSION");
         if commits.len() == 1 {
-            let (c, d) = commits.iter().next().copied().unwrap_or((None, false));
-            format!(
-                "Code version: every run used {}; labbook {v}.\n\n",
-                desc(c, d)
-            )
+            match commits.iter().next().copied().unwrap_or((None, false)) {
+                (None, _) => format!(
+                    "Code version: no git commit recorded (the runs were not started inside a git repository); labbook {v}.\n\n"
+                ),
+                (c, d) => format!("Code version: every run used {}; labbook {v}.\n\n", desc(c, d)),
+            }
         } else {
             let mut s = String::from("Code version:\n\n");
             for (i, r) in self.cmp.runs.iter().enumerate() {

@@ -128,7 +128,9 @@ fn header(out: &mut String, w: f64, h: f64, title: &str) {
 /// A line chart. The y axis is logarithmic when every value is positive and they
 /// span more than two decades (loss curves that fall by orders of magnitude).
 pub fn line_chart(c: &LineChart) -> String {
-    let series: Vec<(usize, &Series, Vec<(f64, f64)>)> = c
+    // (index, series, its points downsampled)
+    type Drawn<'a> = (usize, &'a Series, Vec<(f64, f64)>);
+    let series: Vec<Drawn> = c
         .series
         .iter()
         .enumerate()
