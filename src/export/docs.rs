@@ -683,16 +683,18 @@ fn preliminary(conn: &Connection, src: &Sources) -> anyhow::Result<String> {
 /// The plan's remaining steps by date.
 fn timeline(src: &Sources) -> String {
     let mut s = String::from("From the plan (remaining steps):\n\n");
-    let mut any = false;
-    for st in &src.plan.steps {
-        let (a, b) = src.sched.step_span(st);
-        if b < src.today {
-            continue;
-        }
-        any = true;
+    let mut spans: Vec<_> = src
+        .plan
+        .steps
+        .iter()
+        .map(|st| (src.sched.step_span(st), st))
+        .filter(|((_, b), _)| *b >= src.today)
+        .collect();
+    spans.sort_by_key(|((a, b), _)| (*a, *b));
+    for ((a, b), st) in &spans {
         s.push_str(&format!("- {a} → {b}: {} {}\n", st.id, st.title));
     }
-    if !any {
+    if spans.is_empty() {
         return String::new();
     }
     s.push('\n');

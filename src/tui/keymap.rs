@@ -155,7 +155,7 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
     (
         Action::ExportReport,
         &["P"],
-        "compare: export a research report (Markdown + SVG)",
+        "runs compare: export a report",
     ),
 ];
 
