@@ -324,60 +324,26 @@ pub fn render(p: &Progress) -> String {
     ));
 
     s.push_str("## Done this week\n\n");
-    if p.done.is_empty() {
-        s.push_str("Nothing was marked done this week.\n\n");
-    } else {
-        s.push_str("| item | step | kind | title | due | done |\n|---|---|---|---|---|---|\n");
-        for l in &p.done {
-            s.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} |\n",
-                code(&l.id),
-                l.step,
-                l.kind,
-                cell(&l.title),
-                l.due,
-                l.done_on.map(|d| d.to_string()).unwrap_or_default()
-            ));
-        }
-        s.push('\n');
-    }
+    item_table(
+        &mut s,
+        &p.done,
+        "Nothing was marked done this week.",
+        "done",
+        |l| l.done_on.map(|d| d.to_string()).unwrap_or_default(),
+    );
     s.push_str("## Still open this week\n\n");
-    if p.open_due.is_empty() {
-        s.push_str("Nothing else is due this week.\n\n");
-    } else {
-        s.push_str("| item | step | kind | title | due |\n|---|---|---|---|---|\n");
-        for l in &p.open_due {
-            s.push_str(&format!(
-                "| {} | {} | {} | {} | {} |\n",
-                code(&l.id),
-                l.step,
-                l.kind,
-                cell(&l.title),
-                l.due
-            ));
-        }
-        s.push('\n');
-    }
+    item_table(
+        &mut s,
+        &p.open_due,
+        "Nothing else is due this week.",
+        "",
+        |_| String::new(),
+    );
     s.push_str("## Overdue\n\n");
-    if p.overdue.is_empty() {
-        s.push_str(&format!("Nothing was overdue on {}.\n\n", p.as_of));
-    } else {
-        s.push_str(
-            "| item | step | kind | title | due | days late |\n|---|---|---|---|---|---:|\n",
-        );
-        for l in &p.overdue {
-            s.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} |\n",
-                code(&l.id),
-                l.step,
-                l.kind,
-                cell(&l.title),
-                l.due,
-                (p.as_of - l.due).num_days()
-            ));
-        }
-        s.push('\n');
-    }
+    let none = format!("Nothing was overdue on {}.", p.as_of);
+    item_table(&mut s, &p.overdue, &none, "days late", |l| {
+        (p.as_of - l.due).num_days().to_string()
+    });
     s.push_str("## Papers read and summarised\n\n");
     if p.papers.is_empty() {
         s.push_str("No paper was marked read or summarised this week.\n\n");
@@ -474,4 +440,42 @@ pub fn render(p: &Progress) -> String {
     }
     s.push('\n');
     s
+}
+
+/// A table of plan items (id, step, kind, title, due) with an optional last column.
+fn item_table(
+    s: &mut String,
+    lines: &[ItemLine],
+    empty: &str,
+    extra: &str,
+    value: impl Fn(&ItemLine) -> String,
+) {
+    if lines.is_empty() {
+        s.push_str(&format!("{empty}\n\n"));
+        return;
+    }
+    s.push_str("| item | step | kind | title | due |");
+    if !extra.is_empty() {
+        s.push_str(&format!(" {extra} |"));
+    }
+    s.push_str("\n|---|---|---|---|---|");
+    if !extra.is_empty() {
+        s.push_str("---|");
+    }
+    s.push('\n');
+    for l in lines {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} |",
+            code(&l.id),
+            l.step,
+            l.kind,
+            cell(&l.title),
+            l.due
+        ));
+        if !extra.is_empty() {
+            s.push_str(&format!(" {} |", value(l)));
+        }
+        s.push('\n');
+    }
+    s.push('\n');
 }

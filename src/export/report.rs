@@ -755,7 +755,7 @@ impl Report {
             if let Some(m) = meta {
                 block.push_str(&format!(
                     "cd {}\n",
-                    shell_quote(&m.cwd.display().to_string())
+                    crate::runs::project::shell_quote(&m.cwd.display().to_string())
                 ));
             }
             if let Some(c) = &r.git_commit {
@@ -975,17 +975,6 @@ fn fmt_epoch(t: f64) -> String {
     chrono::DateTime::from_timestamp(t as i64, 0)
         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|| "-".into())
-}
-
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
 }
 
 /// Build the report and write `report.md` and its figures into `out`.

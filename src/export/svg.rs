@@ -94,7 +94,8 @@ pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
             break;
         }
         // Snap away floating noise like 0.30000000000000004.
-        out.push((t / step).round() * step);
+        let decimals = (-step.log10().floor()).max(0.0) as usize + 1;
+        out.push(format!("{t:.decimals$}").parse().unwrap_or(t));
         k += 1;
         if k > 50 {
             break;
