@@ -93,6 +93,19 @@ pub fn strip_cites(text: &str) -> String {
     CITE_GROUP.replace_all(text, "").into_owned()
 }
 
+/// `text` with each citation group replaced by `f(keys of the group)`.
+pub fn replace_cites(text: &str, mut f: impl FnMut(&[String]) -> String) -> String {
+    CITE_GROUP
+        .replace_all(text, |c: &regex::Captures| {
+            let keys: Vec<String> = CITE_KEY
+                .captures_iter(&c[1])
+                .map(|k| k[1].to_string())
+                .collect();
+            f(&keys)
+        })
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +117,7 @@ mod tests {
             ["a", "b", "c", "d", "e"]
         );
         assert_eq!(strip_cites("x [@a; @b] y"), "x  y");
+        assert_eq!(replace_cites("x [@a; @b] y", |k| k.join("+")), "x a+b y");
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project(p) => super::runs::project_cmd(&ctx, p),
         Command::Cards(c) => super::cards::cards(&ctx, c),
         Command::Interview(i) => super::cards::interview(&ctx, i),
-        Command::Export(e) => super::cards::export(&ctx, e),
+        Command::Export(e) => super::export::run(&mut ctx, e),
         Command::Bench(_)
         | Command::Supervise { .. }
         | Command::SweepRunner { .. }

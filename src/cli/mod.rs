@@ -4,6 +4,7 @@ pub mod audio;
 pub mod cards;
 mod commands;
 pub mod demo;
+pub mod export;
 pub mod runs;
 
 use std::path::PathBuf;
@@ -101,9 +102,10 @@ pub enum Command {
     /// Mock interviews from the question bank, and their history.
     #[command(subcommand)]
     Interview(cards::InterviewCmd),
-    /// Markdown exports: the interview prep sheet.
+    /// Markdown exports: research report, weekly progress, schedule, roadmap, proposal,
+    /// project plan, interview prep sheet.
     #[command(subcommand)]
-    Export(cards::ExportCmd),
+    Export(export::ExportCmd),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCmd),

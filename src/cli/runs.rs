@@ -602,27 +602,17 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                 .iter()
                 .map(|i| query::find(&ctx.store.conn, i))
                 .collect::<anyhow::Result<_>>()?;
-            let diff = query::differing_params(&list);
-            let mut all_keys: Vec<String> = Vec::new();
-            let mut sums = Vec::new();
-            for r in &list {
-                let s = query::summaries(&ctx.store.conn, r.rowid)?;
-                for m in &s {
-                    if !all_keys.contains(&m.key) {
-                        all_keys.push(m.key.clone());
-                    }
-                }
-                sums.push(s);
-            }
+            let cmp = query::Comparison::load(&ctx.store.conn, list)?;
+            let (list, diff, sums) = (&cmp.runs, &cmp.differing, &cmp.summaries);
             let keys: Vec<String> = if metrics.is_empty() {
-                all_keys
+                cmp.keys.clone()
             } else {
                 metrics.clone()
             };
             if *json {
                 let rows: Vec<_> = list
                     .iter()
-                    .zip(&sums)
+                    .zip(sums)
                     .map(|(r, s)| {
                         json!({
                             "id": r.id, "status": r.status, "params": diff.iter().map(|k| (k.clone(), r.params.get(k).cloned())).collect::<std::collections::BTreeMap<_,_>>(),
@@ -633,16 +623,16 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                 return print_json(&json!({"differing_params": diff, "runs": rows}));
             }
             print!("{:<40}", "run");
-            for k in &diff {
+            for k in diff {
                 print!(" {k:>12}");
             }
             for k in &keys {
                 print!(" {:>14}", format!("{k}(last)"));
             }
             println!();
-            for (r, s) in list.iter().zip(&sums) {
+            for (r, s) in list.iter().zip(sums) {
                 print!("{:<40}", r.id);
-                for k in &diff {
+                for k in diff {
                     print!(
                         " {:>12}",
                         r.params.get(k).map(runs::plain).unwrap_or("-".into())

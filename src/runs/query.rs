@@ -191,6 +191,46 @@ pub fn differing_params(runs: &[RunRow]) -> Vec<String> {
         .collect()
 }
 
+/// Runs side by side (`run compare`, the TUI's compare view, reports): the
+/// parameters that differ and each run's metric summaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub runs: Vec<RunRow>,
+    pub differing: Vec<String>,
+    /// Metric names in order of first appearance across the runs.
+    pub keys: Vec<String>,
+    /// `summaries[i]` belongs to `runs[i]`.
+    pub summaries: Vec<Vec<MetricSummary>>,
+}
+
+impl Comparison {
+    pub fn load(conn: &Connection, runs: Vec<RunRow>) -> rusqlite::Result<Comparison> {
+        let differing = differing_params(&runs);
+        let mut keys: Vec<String> = Vec::new();
+        let mut sums = Vec::with_capacity(runs.len());
+        for r in &runs {
+            let s = summaries(conn, r.rowid)?;
+            for m in &s {
+                if !keys.contains(&m.key) {
+                    keys.push(m.key.clone());
+                }
+            }
+            sums.push(s);
+        }
+        Ok(Comparison {
+            runs,
+            differing,
+            keys,
+            summaries: sums,
+        })
+    }
+
+    /// The summary of metric `key` of the `i`-th run.
+    pub fn summary(&self, i: usize, key: &str) -> Option<&MetricSummary> {
+        self.summaries.get(i)?.iter().find(|m| m.key == key)
+    }
+}
+
 pub fn set_tags(
     conn: &Connection,
     run: &RunRow,

@@ -42,6 +42,7 @@ pub enum Action {
     SortRuns,
     // Cards tab
     Mock,
+    ExportReport,
 }
 
 impl Action {

@@ -162,6 +162,11 @@ pub const DEFAULTS: &[(Action, &[&str], &str)] = &[
         &["m"],
         "cards: mock interview (selected topic)",
     ),
+    (
+        Action::ExportReport,
+        &["P"],
+        "runs compare: export a report",
+    ),
 ];
 
 #[derive(Debug, Clone)]

@@ -822,6 +822,19 @@ fn apply(
             load_cards(app, ctx)?;
         }
         Effect::CardsReload => load_cards(app, ctx)?,
+        Effect::ExportReport(ids) => {
+            let w = crate::export::report::write_comparison(
+                &ctx.store.conn,
+                &ctx.data_dir,
+                ctx.today,
+                &ids,
+            )?;
+            app.status = Some(format!(
+                "report written: {} ({} figure(s))",
+                w.markdown.display(),
+                w.figures.len()
+            ));
+        }
         Effect::TagRun { run, add, remove } => {
             let r = crate::runs::query::find(&ctx.store.conn, &run)?;
             crate::runs::query::set_tags(&ctx.store.conn, &r, &add, &remove)?;

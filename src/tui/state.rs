@@ -247,6 +247,8 @@ pub enum Effect {
     CardsFinishMock(i64),
     /// Reload the Cards tab's counts.
     CardsReload,
+    /// Write a research report of the compared runs (the first is the baseline).
+    ExportReport(Vec<String>),
 }
 
 pub struct App {
@@ -725,7 +727,8 @@ impl App {
             | Action::SmoothLess
             | Action::ToggleFollow
             | Action::ToggleWrap
-            | Action::SortRuns => {
+            | Action::SortRuns
+            | Action::ExportReport => {
                 self.status = Some(format!(
                     "that key works on the Runs tab ({})",
                     self.keymap.key(Action::Tab(4))
@@ -888,6 +891,17 @@ impl App {
                     RunsView::Compare(ids) => vec![Effect::LoadCompare(ids)],
                     _ => vec![],
                 });
+            }
+            (RunsView::Compare(ids), Action::ExportReport) => {
+                self.status = Some(format!("writing a report of {} runs …", ids.len()));
+                return Some(vec![Effect::ExportReport(ids)]);
+            }
+            (_, Action::ExportReport) => {
+                self.status = Some(format!(
+                    "mark runs with {} and compare them with {} first, then export",
+                    self.keymap.key(Action::ToggleDone),
+                    self.keymap.key(Action::Compare)
+                ));
             }
             (RunsView::Table, Action::SortRuns) => {
                 self.runs.sort = self.runs.sort.next();

@@ -133,6 +133,11 @@ fn draw_bottom(f: &mut Frame, app: &App, area: Rect) {
                             (Action::CancelRun, "cancel"),
                             (Action::Rerun, "re-run"),
                         ]),
+                        super::runs::RunsView::Compare(_) => pairs.extend([
+                            (Action::ClearFilter, "back"),
+                            (Action::NextMetric, "metric"),
+                            (Action::ExportReport, "export report"),
+                        ]),
                         _ => pairs.extend([
                             (Action::ClearFilter, "back"),
                             (Action::NextMetric, "metric"),
