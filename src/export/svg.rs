@@ -354,7 +354,8 @@ mod tests {
     #[test]
     fn ticks_are_round_and_cover_the_range() {
         assert_eq!(nice_ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
-        assert_eq!(nice_ticks(0.13, 0.92, 4), vec![0.25, 0.5, 0.75]);
+        assert_eq!(nice_ticks(0.13, 0.92, 4), vec![0.2, 0.4, 0.6, 0.8]);
+        assert_eq!(nice_ticks(0.0, 1.0, 4), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
         assert_eq!(
             nice_ticks(0.0, 2000.0, 8),
             vec![0.0, 250.0, 500.0, 750.0, 1000.0, 1250.0, 1500.0, 1750.0, 2000.0]
