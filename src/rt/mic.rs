@@ -27,7 +27,7 @@ mod imp {
 
     use anyhow::{anyhow, Context as _, Result};
     use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
-    use cpal::{FromSample, Sample, SizedSample};
+    use cpal::{FromSample, SizedSample};
     use rubato::{FftFixedIn, Resampler};
 
     use crate::rt::source::{AudioSource, Truth, FRAME, RATE};
