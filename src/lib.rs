@@ -18,5 +18,6 @@ pub mod plan;
 pub mod runs;
 pub mod store;
 pub mod tui;
+pub mod turn;
 pub mod util;
 pub mod vad;
