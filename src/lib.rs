@@ -21,5 +21,6 @@ pub mod rt;
 pub mod runs;
 pub mod store;
 pub mod tui;
+pub mod turn;
 pub mod util;
 pub mod vad;

@@ -308,6 +308,10 @@ fn bad_parameters_and_sources_fail_clearly() {
     assert!(run(&["vad=silero"]).contains("silero:PATH"));
     assert!(run(&["pace=slow"]).contains("realtime or fast"));
     assert!(run(&["bogus=1"]).contains("unknown parameter `bogus`"));
+    assert!(run(&["detector=turn"]).contains("needs model=PATH"));
+    assert!(
+        run(&["detector=turn", "model=/nonexistent/turn.safetensors"]).contains("/nonexistent")
+    );
     #[cfg(not(feature = "mic"))]
     assert!(run(&["source=mic"]).contains("--features mic"));
 }

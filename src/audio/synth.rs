@@ -143,6 +143,15 @@ pub struct SpeechSetConfig {
     pub espeak: PathBuf,
     /// Noisy copies per clean item.
     pub noisy: NoisyCopies,
+    /// Dialogues only: synthesise the last word of each phrase with clause punctuation
+    /// (and the words before it with a comma, i.e. continuation intonation instead of
+    /// the fall of a word said alone) so espeak-ng gives it phrase-final intonation — mostly a fall (`.`) or a question
+    /// rise (`?`) before an end of turn, mostly a continuation rise (`,`) before a hold,
+    /// with the mismatched cue on a minority of pauses ([`TURN_CUES_END`],
+    /// [`TURN_CUES_HOLD`]); each pause records its cue. Off by default (the sets made
+    /// before it existed stay byte-identical).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub turn_prosody: bool,
 }
 
 impl Default for SpeechSetConfig {
@@ -156,9 +165,16 @@ impl Default for SpeechSetConfig {
             seed: 1,
             espeak: PathBuf::from("espeak-ng"),
             noisy: NoisyCopies::OnePerItem,
+            turn_prosody: false,
         }
     }
 }
+
+/// Cue (clause punctuation of a phrase's last word) before an end of turn, with its
+/// probability, when [`SpeechSetConfig::turn_prosody`] is on.
+pub const TURN_CUES_END: [(char, f64); 3] = [('.', 0.7), ('?', 0.2), (',', 0.1)];
+/// Cue before a hold (the same speaker goes on).
+pub const TURN_CUES_HOLD: [(char, f64); 2] = [(',', 0.7), ('.', 0.3)];
 
 /// Default voices (all present in espeak-ng 1.51).
 pub const DEFAULT_VOICES: [&str; 6] = [
@@ -237,6 +253,10 @@ pub struct Pause {
     pub from_speaker: usize,
     /// Speaker after the pause (for `overlap`: the one whose turn is starting).
     pub to_speaker: usize,
+    /// With `turn_prosody`: the punctuation the phrase before the pause ended with
+    /// (`.`, `?` or `,`), i.e. its final intonation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cue: Option<String>,
 }
 
 /// One line of `manifest.jsonl`.
@@ -623,10 +643,24 @@ impl Espeak {
     }
 
     /// Synthesise one word; returns the raw 22,050 Hz samples.
-    fn synth_raw(&self, voice: &str, rate: u32, pitch: u32, word: &str) -> Result<Vec<f32>> {
+    fn synth_raw(
+        &self,
+        voice: &str,
+        rate: u32,
+        pitch: u32,
+        word: &str,
+        cue: Option<char>,
+    ) -> Result<Vec<f32>> {
         if word.is_empty() || !word.bytes().all(|b| b.is_ascii_lowercase()) {
             bail!("word {word:?} is not plain lowercase ASCII");
         }
+        if cue.is_some_and(|c| !matches!(c, '.' | ',' | '?')) {
+            bail!("cue {cue:?} is not one of . , ?");
+        }
+        let text = match cue {
+            Some(c) => format!("{word}{c}"),
+            None => word.to_string(),
+        };
         let out = Command::new(&self.bin)
             .args([
                 "-v",
@@ -637,7 +671,7 @@ impl Espeak {
                 &pitch.to_string(),
             ])
             .arg("--stdout")
-            .arg(word)
+            .arg(&text)
             .output()
             .with_context(|| format!("running {}", self.bin.display()))?;
         if !out.status.success() {
@@ -656,8 +690,15 @@ impl Espeak {
     }
 
     /// Synthesise, resample to 16 kHz and trim one word.
-    fn word(&self, voice: &str, rate: u32, pitch: u32, word: &str) -> Result<Vec<f32>> {
-        let raw = self.synth_raw(voice, rate, pitch, word)?;
+    fn word(
+        &self,
+        voice: &str,
+        rate: u32,
+        pitch: u32,
+        word: &str,
+        cue: Option<char>,
+    ) -> Result<Vec<f32>> {
+        let raw = self.synth_raw(voice, rate, pitch, word, cue)?;
         let x = resample(&raw, ESPEAK_SAMPLE_RATE, SAMPLE_RATE)?;
         let (a, b) = trim_bounds(&x).ok_or_else(|| {
             anyhow!("espeak-ng produced silence for {word:?} with voice `{voice}`")
@@ -918,6 +959,7 @@ const TAG_UTT: u64 = 2;
 const TAG_DLG: u64 = 3;
 const TAG_SPLIT: u64 = 4;
 const TAG_NOISE: u64 = 5;
+const TAG_CUE: u64 = 6;
 
 /// SplitMix64.
 #[derive(Debug, Clone)]
@@ -1114,8 +1156,12 @@ impl<'a> Voice<'a> {
             cache: BTreeMap::new(),
         }
     }
-    fn word(&mut self, w: &str) -> Result<std::sync::Arc<Vec<f32>>> {
-        if let Some(a) = self.cache.get(w) {
+    fn word(&mut self, w: &str, cue: Option<char>) -> Result<std::sync::Arc<Vec<f32>>> {
+        let key = match cue {
+            Some(c) => format!("{w}{c}"),
+            None => w.to_string(),
+        };
+        if let Some(a) = self.cache.get(&key) {
             return Ok(a.clone());
         }
         let a = std::sync::Arc::new(self.espeak.word(
@@ -1123,14 +1169,17 @@ impl<'a> Voice<'a> {
             self.info.rate,
             self.info.pitch,
             w,
+            cue,
         )?);
-        self.cache.insert(w.to_string(), a.clone());
+        self.cache.insert(key, a.clone());
         Ok(a)
     }
 }
 
 /// Lay out a phrase starting at `start`: returns the placed words; inter-word gaps are
-/// pushed to `gaps` (samples).
+/// pushed to `gaps` (samples). `cue` is the punctuation the last word is said with;
+/// with a cue, the words before the last are said with a comma (continuation
+/// intonation, not the citation-form fall of a word said alone).
 fn lay_phrase(
     voice: &mut Voice<'_>,
     speaker: usize,
@@ -1138,6 +1187,7 @@ fn lay_phrase(
     start: usize,
     rng: &mut Rng,
     gaps: &mut Vec<usize>,
+    cue: Option<char>,
 ) -> Result<Vec<Placed>> {
     let mut out = Vec::with_capacity(words.len());
     let mut cursor = start;
@@ -1147,7 +1197,12 @@ fn lay_phrase(
             gaps.push(g);
             cursor += g;
         }
-        let audio = voice.word(w)?;
+        let word_cue = match cue {
+            Some(c) if k + 1 == words.len() => Some(c),
+            Some(_) => Some(','),
+            None => None,
+        };
+        let audio = voice.word(w, word_cue)?;
         let p = Placed {
             speaker,
             word: w.clone(),
@@ -1202,7 +1257,7 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         let t = UTTERANCE_TEMPLATES[rng.below(UTTERANCE_TEMPLATES.len())];
         let words = expand(t, &mut rng)?;
         let lead = rng.ms(LEAD_MS);
-        placed = lay_phrase(&mut voice, 0, &words, lead, &mut rng, &mut gaps)?;
+        placed = lay_phrase(&mut voice, 0, &words, lead, &mut rng, &mut gaps, None)?;
         end_of_speech = placed.last().map(|p| p.end()).unwrap_or(lead);
         speakers = vec![voice.info];
     } else {
@@ -1220,6 +1275,10 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         let mut last_phrase_start = 0usize; // start of the previous turn's last phrase
         let mut last_end: [Option<usize>; 2] = [None, None];
         let lead = rng.ms(LEAD_MS);
+        // Phrase-final cues come from their own stream, so the layout's random stream is
+        // the same with and without them.
+        let mut cue_rng = Rng::new(derive_seed(cfg.seed, TAG_CUE, j as u64));
+        let mut prev_cue: Option<char> = None;
         for t in 0..n_turns {
             let spk = (first_speaker + t) % 2;
             let u = rng.f64();
@@ -1235,6 +1294,7 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
             let mut phrase_bounds: Vec<(usize, usize)> = Vec::new();
             let mut cursor = 0usize;
             let mut texts = Vec::new();
+            let mut cues: Vec<Option<char>> = Vec::new();
             for p in 0..n_phrases {
                 let template = if rng.f64() < DIALOGUE_PHRASE_PROB {
                     DIALOGUE_TEMPLATES[rng.below(DIALOGUE_TEMPLATES.len())]
@@ -1245,7 +1305,24 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
                 if p > 0 {
                     cursor += rng.ms(HOLD_MS);
                 }
-                let ph = lay_phrase(&mut voices[spk], spk, &words, cursor, &mut rng, &mut gaps)?;
+                let cue = cfg.turn_prosody.then(|| {
+                    let table: &[(char, f64)] = if p + 1 == n_phrases {
+                        &TURN_CUES_END
+                    } else {
+                        &TURN_CUES_HOLD
+                    };
+                    pick_cue(table, cue_rng.f64())
+                });
+                cues.push(cue);
+                let ph = lay_phrase(
+                    &mut voices[spk],
+                    spk,
+                    &words,
+                    cursor,
+                    &mut rng,
+                    &mut gaps,
+                    cue,
+                )?;
                 let ph_end = ph.last().map(|w| w.end()).unwrap_or(cursor);
                 phrase_bounds.push((cursor, ph_end));
                 cursor = ph_end;
@@ -1266,16 +1343,15 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
                 let cand = cursor_end.saturating_sub(overlap);
                 let own_ok = last_end[spk].is_none_or(|e| cand >= e + (SHIFT_MS.0 * SPM) as usize);
                 if want_overlap && overlap >= (OVERLAP_MS.0 * SPM) as usize && own_ok {
-                    pauses.push(Pause::new("overlap", cand, cursor_end, 1 - spk, spk));
+                    pauses.push(
+                        Pause::new("overlap", cand, cursor_end, 1 - spk, spk).with_cue(prev_cue),
+                    );
                     cand
                 } else {
-                    pauses.push(Pause::new(
-                        "shift",
-                        cursor_end,
-                        cursor_end + shift,
-                        1 - spk,
-                        spk,
-                    ));
+                    pauses.push(
+                        Pause::new("shift", cursor_end, cursor_end + shift, 1 - spk, spk)
+                            .with_cue(prev_cue),
+                    );
                     cursor_end + shift
                 }
             };
@@ -1284,13 +1360,14 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
             }
             for k in 1..n_phrases {
                 let (a, b) = (phrase_bounds[k - 1].1 + start, phrase_bounds[k].0 + start);
-                pauses.push(Pause::new("hold", a, b, spk, spk));
+                pauses.push(Pause::new("hold", a, b, spk, spk).with_cue(cues[k - 1]));
             }
             let turn_end = start + cursor;
             turns_raw.push((spk, start, turn_end, n_phrases, texts.join(" ")));
             last_phrase_start = start + phrase_bounds[n_phrases - 1].0;
             cursor_end = turn_end;
             last_end[spk] = Some(turn_end);
+            prev_cue = cues[n_phrases - 1];
             placed.extend(turn_words);
         }
         end_of_speech = cursor_end;
@@ -1476,8 +1553,26 @@ impl Pause {
             end_sample: b,
             from_speaker,
             to_speaker,
+            cue: None,
         }
     }
+
+    fn with_cue(mut self, cue: Option<char>) -> Self {
+        self.cue = cue.map(String::from);
+        self
+    }
+}
+
+/// The cue whose cumulative probability first exceeds `u` (in [0, 1)).
+fn pick_cue(table: &[(char, f64)], u: f64) -> char {
+    let mut acc = 0.0;
+    for (c, p) in table {
+        acc += p;
+        if u < acc {
+            return *c;
+        }
+    }
+    table.last().map_or('.', |(c, _)| *c)
 }
 
 // ---------------------------------------------------------------------------------
@@ -1604,6 +1699,9 @@ pub struct Stats {
     pub held_out_voice: Option<String>,
     pub snrs_db: Vec<f64>,
     pub noisy: NoisyCopies,
+    /// Dialogue phrases end with hold/end-of-turn intonation cues.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub turn_prosody: bool,
     pub sample_rate: u32,
     pub frame_ms: u32,
     pub n_clean: usize,
@@ -1651,6 +1749,7 @@ impl Stats {
             held_out_voice: held_out.map(str::to_string),
             snrs_db: cfg.snrs_db.clone(),
             noisy: cfg.noisy,
+            turn_prosody: cfg.turn_prosody,
             sample_rate: SAMPLE_RATE,
             frame_ms: FRAME_MS,
             n_clean: 0,
@@ -1793,6 +1892,11 @@ fn corpus_readme(cfg: &SpeechSetConfig, s: &Stats) -> String {
         cfg.snrs_db,
         s.max_abs_snr_error_db
     ));
+    if cfg.turn_prosody {
+        r.push_str(&format!(
+            "- Turn prosody: the last word of each dialogue phrase is said with clause punctuation (espeak-ng's final intonation), the words before it with a comma (continuation intonation): before an end of turn {TURN_CUES_END:?}, before a hold {TURN_CUES_HOLD:?} (cue, probability); each pause records its `cue`.\n"
+        ));
+    }
     r.push_str(&format!(
         "- Vocabulary: {} words from {} utterance and {} dialogue templates; speech is {:.1} % of the clean audio.\n\n",
         s.vocabulary_size,
@@ -1881,6 +1985,7 @@ mod tests {
             seed: 7,
             espeak: PathBuf::from("espeak-ng"),
             noisy: NoisyCopies::EverySnr,
+            turn_prosody: false,
         }
     }
 

@@ -90,6 +90,10 @@ pub enum DataCmd {
         /// Every item at every SNR (default: one noisy copy per item, SNRs in turn).
         #[arg(long)]
         every_snr: bool,
+        /// Dialogue phrases end with intonation cues: mostly falling or question-rising
+        /// before an end of turn, mostly a continuation rise before a hold (for `exp turn`).
+        #[arg(long)]
+        turn_prosody: bool,
         /// espeak-ng voices, comma-separated (default: six English voices).
         #[arg(long, value_delimiter = ',')]
         voices: Vec<String>,
@@ -144,6 +148,28 @@ pub enum EvalCmd {
         /// for none.
         #[arg(long, value_name = "MODES", value_delimiter = ',', default_value = "2")]
         webrtc: Vec<String>,
+        /// Also the VAD trained by `labbook exp vad` (FILE.safetensors + FILE.json).
+        #[arg(long, value_name = "FILE")]
+        trained: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End-of-turn detection with the eot-bench protocol on DIR (a speech set's
+    /// dialogues, or NAME.wav + NAME.txt labels `start<TAB>end<TAB>speaker`): every
+    /// silence ≥ 100 ms is a hold or an end of turn; false cut-offs at 300/500 ms median
+    /// latency, median latency at ≤ 5 % false cut-offs, hold/shift balanced accuracy at
+    /// 100 ms, for the silence-only baseline and --model.
+    Turn {
+        dir: PathBuf,
+        /// The detector trained by `labbook exp turn` (FILE.safetensors + FILE.json).
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Listen through the VAD trained by `labbook exp vad` (default: the energy VAD).
+        #[arg(long, value_name = "FILE")]
+        vad: Option<PathBuf>,
+        /// Only this split of a speech set (e.g. test, the held-out voice).
+        #[arg(long)]
+        split: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -415,9 +441,66 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
                 );
             }
         }
+        EvalCmd::Turn {
+            dir,
+            model,
+            vad,
+            split,
+            json,
+        } => {
+            use crate::turn::eval;
+            let det = model
+                .as_deref()
+                .map(crate::turn::EotDetector::load)
+                .transpose()?;
+            let mut v = crate::exp::turn::make_vad(vad.as_deref())?;
+            let dialogues = eval::load_dialogues(dir, split.as_deref())?;
+            let rows = eval::evaluate(&dialogues, v.as_mut(), det.as_ref(), &Default::default())?;
+            if *json {
+                println!("{}", serde_json::to_string(&rows)?);
+            } else {
+                let pct = |p: &Option<eval::OperatingPoint>| {
+                    p.as_ref().map_or("-".to_string(), |p| {
+                        format!("{:.1}%", p.cutoff_rate * 100.0)
+                    })
+                };
+                println!(
+                    "{:<8} {:<8} {:>5} {:>6} {:>6} {:>12} {:>12} {:>13} {:>8} {:>8}",
+                    "detector",
+                    "group",
+                    "files",
+                    "holds",
+                    "ends",
+                    "cut@300ms",
+                    "cut@500ms",
+                    "lat@5%cut",
+                    "bal.acc",
+                    "AUC@100"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<8} {:<8} {:>5} {:>6} {:>6} {:>12} {:>12} {:>13} {:>8.3} {:>8}",
+                        r.detector,
+                        r.group,
+                        r.files,
+                        r.holds,
+                        r.shifts,
+                        pct(&r.cutoff_at_300ms),
+                        pct(&r.cutoff_at_500ms),
+                        r.latency_at_5pct
+                            .as_ref()
+                            .map_or("-".to_string(), |p| format!("{:.0} ms", p.latency_p50_ms)),
+                        r.balanced_accuracy,
+                        r.auc_at_100ms.map_or("-".into(), |a| format!("{a:.3}"))
+                    );
+                }
+                println!("(cut@N: false cut-offs on holds at the best threshold whose median end-of-turn latency is ≤ N ms; lat@5%cut: median latency with ≤ 5% false cut-offs; bal.acc: hold/shift at 100 ms into the pause; VAD: {})", vad.as_deref().map_or("energy".to_string(), |p| p.display().to_string()));
+            }
+        }
         EvalCmd::Vad {
             dir,
             silero,
+            trained,
             webrtc,
             json,
         } => {
@@ -428,6 +511,9 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
                     .parse()
                     .map_err(|_| anyhow::anyhow!("--webrtc {m}: expected modes 0, 1, 2 or 3"))?;
                 vads.push(Box::new(crate::vad::webrtc::WebRtcVad::new(mode, 30)?));
+            }
+            if let Some(path) = trained {
+                vads.push(Box::new(crate::vad::trained::TrainedVad::load(path)?));
             }
             if let Some(path) = silero {
                 // A 32 ms chunk is a few tiny matmuls: threads cost more than they give
@@ -572,6 +658,7 @@ pub fn data_cmd(cmd: &DataCmd, data_dir: Option<&Path>) -> anyhow::Result<()> {
             dialogues,
             snr,
             every_snr,
+            turn_prosody,
             voices,
             seed,
             espeak,
@@ -593,6 +680,7 @@ pub fn data_cmd(cmd: &DataCmd, data_dir: Option<&Path>) -> anyhow::Result<()> {
                 } else {
                     NoisyCopies::OnePerItem
                 },
+                turn_prosody: *turn_prosody,
                 ..Default::default()
             };
             if !voices.is_empty() {

@@ -4,6 +4,8 @@
 
 pub mod encodings;
 pub mod lm;
+pub mod turn;
+pub mod vad;
 
 /// (name, what it is, built?)
 pub const EXPERIMENTS: &[(&str, &str, bool)] = &[
@@ -15,9 +17,9 @@ pub const EXPERIMENTS: &[(&str, &str, bool)] = &[
     (
         "vad",
         "voice activity detector trained on the synthetic speech set",
-        false,
+        true,
     ),
-    ("turn", "end-of-turn detector from VAD and prosody", false),
+    ("turn", "end-of-turn detector from VAD and prosody", true),
     (
         "latency",
         "real-time turn-taking loop: end of speech → end-of-turn decision → first answer sample",
@@ -50,6 +52,12 @@ pub fn run(name: &str, params: &[String]) -> anyhow::Result<()> {
     }
     if name == "encodings" || name == "audio-embed" {
         return encodings::run(params);
+    }
+    if name == "vad" {
+        return vad::run(params);
+    }
+    if name == "turn" {
+        return turn::run(params);
     }
     match status(name) {
         None => anyhow::bail!(

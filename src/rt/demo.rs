@@ -188,10 +188,38 @@ pub fn open_vad(spec: &str) -> Result<Box<dyn Vad>> {
 pub fn open_detector(p: &Params) -> Result<Box<dyn EndOfTurn>> {
     match p.detector.as_str() {
         "silence" => Ok(Box::new(SilenceEot::new(p.silence_ms))),
-        "turn" => bail!(
-            "detector=turn: the end-of-turn model is not part of this build yet; use detector=silence"
-        ),
+        "turn" => {
+            let Some(path) = &p.model else {
+                bail!(
+                    "detector=turn needs model=PATH (turn.safetensors written by `labbook exp turn`)"
+                );
+            };
+            Ok(Box::new(ModelEot {
+                det: crate::turn::EotDetector::load(path)?,
+            }))
+        }
         d => bail!("detector={d}: expected silence or turn"),
+    }
+}
+
+/// The end-of-turn model of `labbook exp turn` in the loop: silent (0) while its own
+/// VAD view hears speech, P(end of turn) during a pause.
+struct ModelEot {
+    det: crate::turn::EotDetector,
+}
+
+impl EndOfTurn for ModelEot {
+    fn name(&self) -> String {
+        format!("turn model (threshold {:.2})", self.det.threshold)
+    }
+    fn reset(&mut self) {
+        self.det.reset();
+    }
+    fn push(&mut self, frame: &[f32], vad_prob: f32, _speech: bool) -> Result<f32> {
+        Ok(self.det.push_hop(frame, vad_prob).unwrap_or(0.0))
+    }
+    fn threshold(&self) -> f32 {
+        self.det.threshold
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod energy;
 pub mod eval;
 pub mod silero;
+pub mod trained;
 pub mod webrtc;
 
 pub use energy::EnergyVad;

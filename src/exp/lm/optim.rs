@@ -57,11 +57,15 @@ impl AdamW {
             let Some(g) = grads.get(var.as_tensor()) else {
                 continue;
             };
+            // Detached: a gradient that still records its op would make the moments
+            // (and through them every earlier step's graph) live for the whole run —
+            // seen as ~40 MB more resident memory per step in `exp vad`.
+            let g = &g.detach();
             let m = ((&self.m[i] * b1)? + (g * (1.0 - b1))?)?;
             let v = ((&self.v[i] * b2)? + (g.sqr()? * (1.0 - b2))?)?;
             let update = ((&m * c1)? / ((&v * c2)?.sqrt()? + self.eps)?)?;
-            let theta =
-                ((var.as_tensor() * (1.0 - self.lr * self.weight_decay))? - (update * self.lr)?)?;
+            let theta = ((var.as_tensor().detach() * (1.0 - self.lr * self.weight_decay))?
+                - (update * self.lr)?)?;
             var.set(&theta)?;
             self.m[i] = m;
             self.v[i] = v;

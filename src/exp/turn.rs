@@ -1,0 +1,409 @@
+//! `labbook exp turn`: the end-of-turn detector of [`crate::turn`], trained on the
+//! dialogues of a speech set and scored with the eot-bench protocol against the
+//! silence-only baseline.
+//!
+//! Data: the dialogues (clean and noisy copies) of a set made by `labbook data speech
+//! --turn-prosody` (without it every phrase ends with the same citation-form fall and
+//! prosody cannot help). The VAD stream comes from the energy VAD, or from a trained
+//! VAD (`vad=FILE`, written by `labbook exp vad`). Every pause of ≥ `min_silence_ms`
+//! is an example: its hops, from the first one on, each give a feature row labelled
+//! hold (0) or end of turn (1); after an end of turn the pause is continued with its
+//! own audio up to 1.5 s so long silences are learned as ends. Batches are balanced
+//! between holds and ends. `train` trains, `dev` picks the decision threshold (the
+//! operating point with ≤ 5 % false cut-offs), `test` (the held-out voice) reports.
+//!
+//! Metrics: `loss` every step; `val_balanced_acc` every `eval_every` steps; at the end
+//! `cutoff_rate_at_300ms`, `cutoff_rate_at_500ms`, `latency_at_5pct_ms`,
+//! `val_balanced_acc`, `val_auc_100ms` for the model and `baseline_…` for the silence
+//! baseline (with `model=silence`, the baseline's figures under the plain names).
+//! Weights: `out/turn.safetensors` + `out/turn.json`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail};
+use candle_core::{Device, Tensor};
+use rayon::prelude::*;
+
+use super::lm::model::Rng;
+use super::lm::optim::AdamW;
+use crate::turn::eval::{self, Dialogue, Trace};
+use crate::turn::features::{feature_mask, N_FEATURES};
+use crate::turn::model::{EotConfig, EotModel, EotNet};
+use crate::turn::EotDetector;
+use crate::vad::trained::bce_with_logits;
+use crate::vad::Vad;
+
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub data: PathBuf,
+    pub model: String,
+    pub features: String,
+    pub min_silence_ms: usize,
+    pub steps: usize,
+    pub lr: f64,
+    pub batch_size: usize,
+    pub hidden: usize,
+    pub seed: u64,
+    pub vad: Option<PathBuf>,
+    pub eval_every: usize,
+    pub max_dialogues: usize,
+    pub out: Option<PathBuf>,
+}
+
+impl Params {
+    pub fn parse(pairs: &[String]) -> anyhow::Result<Params> {
+        let mut p = Params {
+            data: PathBuf::from("data/speech-sample"),
+            model: "classifier".into(),
+            features: "all".into(),
+            min_silence_ms: 100,
+            steps: 2000,
+            lr: 3e-3,
+            batch_size: 256,
+            hidden: 32,
+            seed: 1337,
+            vad: None,
+            eval_every: 250,
+            max_dialogues: 300,
+            out: std::env::var_os("LABBOOK_RUN_DIR").map(PathBuf::from),
+        };
+        for kv in pairs {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--param `{kv}` is not K=V"))?;
+            let int = || {
+                v.parse::<usize>()
+                    .map_err(|_| anyhow!("{k}={v}: expected a whole number"))
+            };
+            match k {
+                "data" => p.data = PathBuf::from(v),
+                "model" => {
+                    if v != "silence" && v != "classifier" {
+                        bail!("model={v}: expected silence or classifier");
+                    }
+                    p.model = v.into()
+                }
+                "features" => {
+                    feature_mask(v)?;
+                    p.features = v.into()
+                }
+                "min_silence_ms" => p.min_silence_ms = int()?.max(10),
+                "steps" => p.steps = int()?,
+                "lr" => {
+                    p.lr = v
+                        .parse()
+                        .ok()
+                        .filter(|x: &f64| x.is_finite() && *x > 0.0)
+                        .ok_or_else(|| anyhow!("lr={v}: expected a positive number"))?
+                }
+                "batch_size" => p.batch_size = int()?.max(1),
+                "hidden" => p.hidden = int()?.max(1),
+                "seed" => {
+                    p.seed = v
+                        .parse()
+                        .map_err(|_| anyhow!("seed={v}: expected a whole number"))?
+                }
+                "vad" => p.vad = (v != "energy").then(|| PathBuf::from(v)),
+                "eval_every" => p.eval_every = int()?,
+                "max_dialogues" => p.max_dialogues = int()?.max(1),
+                "out" => p.out = Some(PathBuf::from(v)),
+                other => bail!("unknown parameter `{other}` for the turn experiment (data, model, features, min_silence_ms, steps, lr, batch_size, hidden, seed, vad, eval_every, max_dialogues, out)"),
+            }
+        }
+        if p.steps == 0 && p.model == "classifier" {
+            bail!("steps must be positive");
+        }
+        Ok(p)
+    }
+}
+
+/// The VAD the experiment listens through.
+pub fn make_vad(path: Option<&std::path::Path>) -> anyhow::Result<Box<dyn Vad>> {
+    Ok(match path {
+        Some(p) => Box::new(crate::vad::trained::TrainedVad::load(p)?),
+        None => Box::new(crate::vad::EnergyVad::default()),
+    })
+}
+
+/// One pause's feature rows (hop by hop) and its label.
+#[derive(Debug, Clone)]
+pub struct PauseRows {
+    pub hold: bool,
+    pub frames: usize,
+    pub rows: Vec<[f32; N_FEATURES]>,
+}
+
+/// Feature rows of every pause of the dialogues (in parallel, one VAD per worker).
+pub fn pause_rows(
+    dialogues: &[Dialogue],
+    vad: Option<&std::path::Path>,
+    min_silence_ms: usize,
+    horizon: usize,
+) -> anyhow::Result<Vec<PauseRows>> {
+    let det = EotDetector::silence_only(f32::INFINITY);
+    let min_frames = min_silence_ms.div_ceil(10).max(1);
+    let per: Vec<Vec<PauseRows>> = dialogues
+        .par_iter()
+        .map(|d| -> anyhow::Result<Vec<PauseRows>> {
+            let mut v = make_vad(vad)?;
+            let probs = eval::vad_probs(v.as_mut(), &d.samples)?;
+            let ev = eval::events(&d.segments, probs.len(), min_frames);
+            let steps = eval::walk(&det, &d.samples, &probs, &ev, horizon);
+            Ok(ev
+                .iter()
+                .zip(steps)
+                .map(|(e, st)| PauseRows {
+                    hold: e.hold,
+                    frames: e.frames(),
+                    rows: st.iter().map(|s| s.features).collect(),
+                })
+                .collect())
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(per.into_iter().flatten().collect())
+}
+
+/// Model and baseline traces of cached pauses (what streaming would give: the model
+/// only speaks while the VAD hears silence).
+pub fn traces(pauses: &[PauseRows], model: Option<&EotModel>) -> (Vec<Trace>, Vec<Trace>) {
+    let mk = |f: &dyn Fn(&[f32; N_FEATURES]) -> f32| -> Vec<Trace> {
+        pauses
+            .iter()
+            .map(|p| Trace {
+                hold: p.hold,
+                frames: p.frames,
+                scores: p.rows.iter().map(f).collect(),
+            })
+            .collect()
+    };
+    let m = match model {
+        Some(m) => mk(&|r| if r[11] >= 0.5 { 0.0 } else { m.prob(r) }),
+        None => Vec::new(),
+    };
+    (m, mk(&|r| if r[11] >= 0.5 { 0.0 } else { r[0] * 1000.0 }))
+}
+
+fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
+    writeln!(out, "{v}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Run the experiment in the foreground (metrics records on stdout).
+pub fn run(params: &[String]) -> anyhow::Result<()> {
+    super::lm::on_pool(|| run_inner(params))
+}
+
+const HORIZON: usize = 300;
+const TRAIN_HORIZON: usize = 150;
+
+fn figures(prefix: &str, traces: &[Trace], query: usize, baseline: bool) -> serde_json::Value {
+    let r = eval::row(prefix, "", 0, traces, HORIZON, query, baseline);
+    serde_json::json!({
+        "cutoff_rate_at_300ms": r.cutoff_at_300ms.as_ref().map(|p| p.cutoff_rate),
+        "cutoff_rate_at_500ms": r.cutoff_at_500ms.as_ref().map(|p| p.cutoff_rate),
+        "latency_at_5pct_ms": r.latency_at_5pct.as_ref().map(|p| p.latency_p50_ms),
+        "val_balanced_acc": r.balanced_accuracy,
+        "val_auc_100ms": r.auc_at_100ms,
+    })
+}
+
+fn run_inner(params: &[String]) -> anyhow::Result<()> {
+    let p = Params::parse(params)?;
+    let mut out = std::io::stdout().lock();
+    let t0 = Instant::now();
+    // At most `max_dialogues` files per split (evenly spread over the manifest).
+    let load = |split: &str| -> anyhow::Result<Vec<Dialogue>> {
+        eval::load_dialogues(&p.data, Some(split))
+            .map(|v| {
+                let n = v.len();
+                let keep = p.max_dialogues.min(n);
+                v.into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep == n || (i * keep) % n < keep)
+                    .map(|(_, d)| d)
+                    .collect()
+            })
+            .or_else(|e| {
+                if split == "dev" {
+                    Ok(Vec::new())
+                } else {
+                    Err(e)
+                }
+            })
+    };
+    let (train_d, dev_d, test_d) = (load("train")?, load("dev")?, load("test")?);
+    let vad = p.vad.as_deref();
+    let train = pause_rows(&train_d, vad, p.min_silence_ms, TRAIN_HORIZON)?;
+    let devp = pause_rows(&dev_d, vad, p.min_silence_ms, HORIZON)?;
+    let test = pause_rows(&test_d, vad, p.min_silence_ms, HORIZON)?;
+    let count = |v: &[PauseRows], hold: bool| v.iter().filter(|x| x.hold == hold).count();
+    writeln!(
+        out,
+        "turn: {} train dialogues ({} holds, {} ends of turn), {} dev ({} / {}), {} held-out voice ({} / {}); VAD {}; features {}; {:.1} s to extract",
+        train_d.len(),
+        count(&train, true),
+        count(&train, false),
+        dev_d.len(),
+        count(&devp, true),
+        count(&devp, false),
+        test_d.len(),
+        count(&test, true),
+        count(&test, false),
+        vad.map_or("energy".to_string(), |v| v.display().to_string()),
+        p.features,
+        t0.elapsed().as_secs_f64()
+    )?;
+    if count(&test, true) == 0 || count(&test, false) == 0 {
+        bail!(
+            "{}: the held-out voice's dialogues need both holds and ends of turn; generate more dialogues (`labbook data speech --dialogues 200 --turn-prosody`)",
+            p.data.display()
+        );
+    }
+    let query = p.min_silence_ms.div_ceil(10).max(1) - 1;
+    let (_, base) = traces(&test, None);
+    let base_fig = figures("silence", &base, query, true);
+    if p.model == "silence" {
+        let mut rec = base_fig.clone();
+        rec["step"] = serde_json::json!(0);
+        emit(&mut out, &rec)?;
+        writeln!(
+            out,
+            "result (silence-only baseline, held-out voice): {base_fig}"
+        )?;
+        return Ok(());
+    }
+    if count(&train, true) == 0 || count(&train, false) == 0 {
+        bail!(
+            "{}: the training dialogues need both holds and ends of turn",
+            p.data.display()
+        );
+    }
+
+    // Standardisation over all training rows.
+    let mask = feature_mask(&p.features)?;
+    let mut mean = [0f64; N_FEATURES];
+    let mut sq = [0f64; N_FEATURES];
+    let mut n = 0f64;
+    for r in train.iter().flat_map(|x| x.rows.iter()) {
+        for k in 0..N_FEATURES {
+            mean[k] += r[k] as f64;
+            sq[k] += (r[k] as f64).powi(2);
+        }
+        n += 1.0;
+    }
+    let mean_f: Vec<f32> = mean.iter().map(|m| (m / n) as f32).collect();
+    let std_f: Vec<f32> = sq
+        .iter()
+        .zip(&mean)
+        .map(|(s, m)| ((s / n - (m / n).powi(2)).max(1e-8).sqrt()) as f32)
+        .collect();
+    let cfg = |threshold: f32, trained: serde_json::Value| EotConfig {
+        hidden: p.hidden,
+        mean: mean_f.clone(),
+        std: std_f.clone(),
+        mask: mask.clone(),
+        threshold,
+        trained,
+    };
+
+    let dev = Device::Cpu;
+    let net = EotNet::new(p.hidden, p.seed, &dev)?;
+    let mut opt = AdamW::new(
+        net.vars.iter().map(|(_, v)| v.clone()).collect(),
+        p.lr,
+        0.9,
+        0.999,
+        1e-8,
+        0.01,
+    )?;
+    let holds: Vec<&PauseRows> = train.iter().filter(|x| x.hold).collect();
+    let ends: Vec<&PauseRows> = train.iter().filter(|x| !x.hold).collect();
+    let mut rng = Rng::new(p.seed ^ 0x7E55);
+    let standardise = |r: &[f32; N_FEATURES]| -> Vec<f32> {
+        (0..N_FEATURES)
+            .map(|k| {
+                if mask[k] {
+                    (r[k] - mean_f[k]) / std_f[k]
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
+    for step in 0..p.steps {
+        let prog = step as f64 / p.steps as f64;
+        opt.lr = p.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * prog).cos()));
+        let mut x = Vec::with_capacity(p.batch_size * N_FEATURES);
+        let mut y = Vec::with_capacity(p.batch_size);
+        for i in 0..p.batch_size {
+            let set = if i % 2 == 0 { &holds } else { &ends };
+            let e = set[(rng.next_u64() % set.len() as u64) as usize];
+            let r = &e.rows[(rng.next_u64() % e.rows.len().max(1) as u64) as usize];
+            x.extend(standardise(r));
+            y.push(if e.hold { 0f32 } else { 1.0 });
+        }
+        let xt = Tensor::from_vec(x, (p.batch_size, N_FEATURES), &dev)?;
+        let yt = Tensor::from_vec(y, p.batch_size, &dev)?;
+        let loss = bce_with_logits(&net.forward(&xt)?, &yt)?;
+        let grads = loss.backward()?;
+        opt.step(&grads)?;
+        let mut rec = serde_json::json!({"step": step, "loss": loss.to_scalar::<f32>()?});
+        if p.eval_every > 0 && (step + 1) % p.eval_every == 0 && step + 1 != p.steps {
+            let m = EotModel::new(cfg(0.5, serde_json::Value::Null), &net.tensors())?;
+            let (mt, _) = traces(&test, Some(&m));
+            rec["val_balanced_acc"] = serde_json::json!(eval::balanced_accuracy(&mt, query, 0.5));
+        }
+        emit(&mut out, &rec)?;
+    }
+
+    // Threshold: ≤ 5 % false cut-offs on dev (or on train without a dev split).
+    let m = EotModel::new(cfg(0.5, serde_json::Value::Null), &net.tensors())?;
+    let pick = if devp.is_empty() { &train } else { &devp };
+    let (dt, _) = traces(pick, Some(&m));
+    let threshold =
+        eval::latency_at_cutoff(&eval::curve(&dt, HORIZON), 0.05).map_or(0.5, |op| op.threshold);
+    let (mt, _) = traces(&test, Some(&m));
+    let fig = figures("model", &mt, query, false);
+    let at = eval::operating_point(&mt, threshold, HORIZON);
+    let mut rec = fig.clone();
+    rec["step"] = serde_json::json!(p.steps);
+    rec["threshold"] = serde_json::json!(threshold);
+    rec["cutoff_rate_at_threshold"] = serde_json::json!(at.cutoff_rate);
+    rec["latency_at_threshold_ms"] = serde_json::json!(at.latency_p50_ms);
+    for (k, v) in base_fig.as_object().into_iter().flatten() {
+        rec[format!("baseline_{k}")] = v.clone();
+    }
+    emit(&mut out, &rec)?;
+    writeln!(
+        out,
+        "result (held-out voice): model {fig}; silence-only baseline {base_fig}; threshold {threshold:.3} from {} (there: ≤ 5 % cut-offs), on the held-out voice {:.1} % cut-offs at {:.0} ms median latency",
+        if devp.is_empty() { "train" } else { "dev" },
+        at.cutoff_rate * 100.0,
+        at.latency_p50_ms
+    )?;
+    if let Some(dir) = &p.out {
+        let path = dir.join("turn.safetensors");
+        let c = cfg(
+            threshold,
+            serde_json::json!({"data": p.data, "steps": p.steps, "lr": p.lr, "seed": p.seed,
+                "vad": p.vad, "features": p.features, "min_silence_ms": p.min_silence_ms,
+                "result": fig, "baseline": base_fig}),
+        );
+        EotModel::save(&path, &net.tensors(), &c)?;
+        writeln!(
+            out,
+            "saved {} and {}",
+            path.display(),
+            path.with_extension("json").display()
+        )?;
+    } else {
+        writeln!(
+            out,
+            "weights not saved (give --param out=DIR, or run it as a project run)"
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! The end-of-turn classifier: a two-layer MLP over the standardised features of one
+//! hop (Candle for training, plain Rust for streaming).
+//!
+//! ```text
+//! x (B, F) → gelu(x·W1 + b1) (B, H) → gelu(·W2 + b2) (B, H) → ·w3 + b3 → logit (B)
+//! ```
+//!
+//! Files: `NAME.safetensors` (`w1` (F, H), `b1` (H), `w2` (H, H), `b2` (H), `w3` (H, 1),
+//! `b3` (1)) and `NAME.json` ([`EotConfig`]) beside it.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use candle_core::{DType, Device, Tensor, Var};
+use serde::{Deserialize, Serialize};
+
+use super::features::N_FEATURES;
+use crate::exp::lm::model::Rng;
+use crate::vad::trained::{gelu, init_var};
+
+/// Everything beside the weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EotConfig {
+    pub hidden: usize,
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+    /// Features kept (the others are set to their training mean, i.e. 0 after
+    /// standardisation).
+    pub mask: Vec<bool>,
+    /// The decision threshold on P(end of turn): the validation operating point with at
+    /// most 5 % false cut-offs.
+    #[serde(default = "half")]
+    pub threshold: f32,
+    #[serde(default)]
+    pub trained: serde_json::Value,
+}
+
+fn half() -> f32 {
+    0.5
+}
+
+/// The MLP as Candle tensors, for training.
+pub struct EotNet {
+    pub hidden: usize,
+    pub w1: Tensor,
+    pub b1: Tensor,
+    pub w2: Tensor,
+    pub b2: Tensor,
+    pub w3: Tensor,
+    pub b3: Tensor,
+    pub vars: Vec<(String, Var)>,
+}
+
+impl EotNet {
+    pub fn new(hidden: usize, seed: u64, dev: &Device) -> anyhow::Result<EotNet> {
+        let mut rng = Rng::new(seed);
+        let mut vars = Vec::new();
+        let f = N_FEATURES;
+        let w1 = init_var(&mut vars, &mut rng, "w1", &[f, hidden], f, dev)?;
+        let b1 = init_var(&mut vars, &mut rng, "b1", &[hidden], 0, dev)?;
+        let w2 = init_var(&mut vars, &mut rng, "w2", &[hidden, hidden], hidden, dev)?;
+        let b2 = init_var(&mut vars, &mut rng, "b2", &[hidden], 0, dev)?;
+        let w3 = init_var(&mut vars, &mut rng, "w3", &[hidden, 1], hidden, dev)?;
+        let b3 = init_var(&mut vars, &mut rng, "b3", &[1], 0, dev)?;
+        Ok(EotNet {
+            hidden,
+            w1,
+            b1,
+            w2,
+            b2,
+            w3,
+            b3,
+            vars,
+        })
+    }
+
+    /// Logits (B) of standardised features (B, F).
+    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let h = x.matmul(&self.w1)?.broadcast_add(&self.b1)?.gelu()?;
+        let h = h.matmul(&self.w2)?.broadcast_add(&self.b2)?.gelu()?;
+        h.matmul(&self.w3)?.broadcast_add(&self.b3)?.squeeze(1)
+    }
+
+    pub fn tensors(&self) -> HashMap<String, Tensor> {
+        self.vars
+            .iter()
+            .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
+            .collect()
+    }
+}
+
+/// The MLP for streaming: plain vectors, one feature row at a time.
+#[derive(Debug, Clone)]
+pub struct EotModel {
+    pub config: EotConfig,
+    w1: Vec<f32>,
+    b1: Vec<f32>,
+    w2: Vec<f32>,
+    b2: Vec<f32>,
+    w3: Vec<f32>,
+    b3: f32,
+}
+
+fn get(t: &HashMap<String, Tensor>, name: &str, len: usize) -> anyhow::Result<Vec<f32>> {
+    let v = t
+        .get(name)
+        .with_context(|| format!("tensor `{name}` is missing"))?
+        .to_dtype(DType::F32)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
+    if v.len() != len {
+        bail!("tensor `{name}` has {} values, expected {len}", v.len());
+    }
+    Ok(v)
+}
+
+impl EotModel {
+    pub fn new(config: EotConfig, t: &HashMap<String, Tensor>) -> anyhow::Result<EotModel> {
+        let (f, h) = (N_FEATURES, config.hidden);
+        if config.mean.len() != f || config.std.len() != f || config.mask.len() != f || h == 0 {
+            bail!(
+                "end-of-turn config: {} means, {} deviations, {} mask entries for {f} features, hidden {h}",
+                config.mean.len(),
+                config.std.len(),
+                config.mask.len()
+            );
+        }
+        Ok(EotModel {
+            w1: get(t, "w1", f * h)?,
+            b1: get(t, "b1", h)?,
+            w2: get(t, "w2", h * h)?,
+            b2: get(t, "b2", h)?,
+            w3: get(t, "w3", h)?,
+            b3: get(t, "b3", 1)?[0],
+            config,
+        })
+    }
+
+    /// Load `FILE.safetensors` and the `FILE.json` beside it.
+    pub fn load(path: &Path) -> anyhow::Result<EotModel> {
+        let json = path.with_extension("json");
+        let text = std::fs::read_to_string(&json).with_context(|| {
+            format!(
+                "reading {} (the config `labbook exp turn` writes beside {})",
+                json.display(),
+                path.display()
+            )
+        })?;
+        let config: EotConfig =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", json.display()))?;
+        let t = candle_core::safetensors::load(path, &Device::Cpu)
+            .with_context(|| format!("reading end-of-turn weights {}", path.display()))?;
+        EotModel::new(config, &t).with_context(|| format!("loading {}", path.display()))
+    }
+
+    /// Write `FILE.safetensors` + `FILE.json`.
+    pub fn save(
+        path: &Path,
+        tensors: &HashMap<String, Tensor>,
+        config: &EotConfig,
+    ) -> anyhow::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        candle_core::safetensors::save(tensors, path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        let json = path.with_extension("json");
+        std::fs::write(&json, serde_json::to_string_pretty(config)?)
+            .with_context(|| format!("writing {}", json.display()))?;
+        Ok(())
+    }
+
+    /// Standardise and mask raw features in place.
+    pub fn standardise(&self, x: &mut [f32]) {
+        for (k, v) in x.iter_mut().enumerate() {
+            *v = if self.config.mask[k] {
+                (*v - self.config.mean[k]) / self.config.std[k]
+            } else {
+                0.0
+            };
+        }
+    }
+
+    /// P(turn ended) of one raw feature row.
+    pub fn prob(&self, raw: &[f32; N_FEATURES]) -> f32 {
+        let mut x = *raw;
+        self.standardise(&mut x);
+        let h = self.config.hidden;
+        let mut a = self.b1.clone();
+        for (k, xv) in x.iter().enumerate() {
+            for (ai, w) in a.iter_mut().zip(&self.w1[k * h..(k + 1) * h]) {
+                *ai += xv * w;
+            }
+        }
+        a.iter_mut().for_each(|v| *v = gelu(*v));
+        let mut b = self.b2.clone();
+        for (k, av) in a.iter().enumerate() {
+            for (bi, w) in b.iter_mut().zip(&self.w2[k * h..(k + 1) * h]) {
+                *bi += av * w;
+            }
+        }
+        let z = self.b3
+            + b.iter()
+                .zip(&self.w3)
+                .map(|(v, w)| gelu(*v) * w)
+                .sum::<f32>();
+        1.0 / (1.0 + (-z).exp())
+    }
+}
