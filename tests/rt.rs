@@ -303,7 +303,8 @@ fn bad_parameters_and_sources_fail_clearly() {
         String::from_utf8_lossy(&o.stderr).to_string()
     };
     assert!(run(&["source=wav:/nonexistent.wav"]).contains("/nonexistent.wav"));
-    assert!(run(&["source=tape"]).contains("expected synthetic, speech:DIR, wav:PATH or mic"));
+    assert!(run(&["source=tape"])
+        .contains("expected synthetic, speech:DIR, turns:DIR, wav:PATH or mic"));
     assert!(run(&["vad=webrtc:7"]).contains("mode 7"));
     assert!(run(&["vad=silero"]).contains("silero:PATH"));
     assert!(run(&["pace=slow"]).contains("realtime or fast"));
@@ -425,6 +426,23 @@ fn the_live_view_draws_state_signal_and_histogram() {
     }
 }
 
+/// The energy VAD and a silence window over a rendered stream, as fast as it runs.
+fn energy_loop(x: Vec<f32>, truth: labbook::rt::source::Truth, window_ms: u32) -> engine::Summary {
+    let mut src = labbook::rt::BufferSource::new(x, Some(truth), false, "t".into());
+    let mut eng = Engine::new(
+        Box::new(EnergyVad::default()),
+        Box::new(SilenceEot::new(window_ms)),
+        Settings {
+            answer: answer(1.0),
+            barge_ms: 150,
+        },
+    );
+    engine::run(&mut src, &mut eng, &mut Recorder::default(), None, |_| {
+        Ok(())
+    })
+    .unwrap()
+}
+
 #[test]
 fn a_script_spoken_by_a_speech_set_keeps_word_level_truth() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/speech-sample/wav");
@@ -439,19 +457,7 @@ fn a_script_spoken_by_a_speech_set_keeps_word_level_truth() {
     assert_eq!(truth.turn_ends.len(), 8);
     assert!(truth.segments.len() > 3 * 8, "word segments");
     // the energy baseline with a 300 ms window answers every turn of real speech
-    let mut src = labbook::rt::BufferSource::new(x, Some(truth), false, "t".into());
-    let mut eng = Engine::new(
-        Box::new(EnergyVad::default()),
-        Box::new(SilenceEot::new(300)),
-        Settings {
-            answer: answer(1.0),
-            barge_ms: 150,
-        },
-    );
-    let s = engine::run(&mut src, &mut eng, &mut Recorder::default(), None, |_| {
-        Ok(())
-    })
-    .unwrap();
+    let s = energy_loop(x, truth, 300);
     assert_eq!(s.missed_turns, 0);
     assert!(s.turns >= 8);
     let empty = tempfile::tempdir().unwrap();
@@ -493,4 +499,41 @@ fn the_tui_run_view_reads_the_same_numbers_from_stored_series() {
     assert_eq!(d.cut_offs, 1);
     assert_eq!(d.state, Some(labbook::rt::State::Responding));
     assert_eq!(d.energy, vec![(0.01, -60.0), (0.03, -20.0)]);
+}
+
+#[test]
+fn whole_dialogue_turns_keep_their_own_pauses_and_word_truth() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/speech-sample");
+    let turns = labbook::rt::source::load_turns(&dir).unwrap();
+    assert!(turns.len() >= 3, "{}", turns.len());
+    for (clip, segs) in &turns {
+        let len = clip.len() as f64 / 16_000.0;
+        assert!(!segs.is_empty());
+        assert!(segs[0].0.abs() < 0.02, "a turn starts with its first word");
+        assert!(
+            (segs.last().unwrap().1 - len).abs() < 0.02,
+            "and ends with its last"
+        );
+        assert!(segs.windows(2).all(|w| w[0].1 <= w[1].0 + 1e-9), "{segs:?}");
+    }
+    let sc = Script {
+        turns: 6,
+        early_share: 0.0,
+        ..Script::default()
+    };
+    let (x, truth) = sc.render_turns(&turns);
+    assert_eq!(truth.turn_ends.len(), 6);
+    let s = energy_loop(x, truth, 700);
+    assert_eq!(s.missed_turns, 0);
+    assert_eq!(s.turns, 6);
+    // Through the experiment's parameters too; a set without dialogues is named.
+    let empty = tempfile::tempdir().unwrap();
+    let o = Command::cargo_bin("labbook")
+        .unwrap()
+        .args(["exp", "latency", "--param", "pace=fast", "--param"])
+        .arg(format!("source=turns:{}", empty.path().display()))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("manifest.jsonl"));
 }

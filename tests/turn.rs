@@ -7,7 +7,7 @@ use labbook::turn::eval::{
     balanced_accuracy, curve, cutoff_at_latency, events, latency_at_cutoff, operating_point,
     Segment, Trace,
 };
-use labbook::turn::features::{feature_mask, N_FEATURES};
+use labbook::turn::features::{feature_mask, FEATURE_NAMES, N_FEATURES, VAD_FEATURE};
 use labbook::turn::model::{EotConfig, EotModel, EotNet};
 use labbook::turn::EotDetector;
 use labbook::vad::trained::{
@@ -227,6 +227,7 @@ fn random_eot(seed: u64) -> (EotNet, EotModel) {
         std: vec![1.0; N_FEATURES],
         mask: vec![true; N_FEATURES],
         threshold: 0.5,
+        max_silence_ms: 1500.0,
         trained: Value::Null,
     };
     let m = EotModel::new(cfg, &net.tensors()).unwrap();
@@ -414,7 +415,10 @@ fn eot_bench_figures_by_hand() {
 fn feature_groups_parse() {
     assert_eq!(feature_mask("all").unwrap(), vec![true; N_FEATURES]);
     let m = feature_mask("pitch").unwrap();
-    assert!(m[0] && m[1] && m[2] && !m[5] && !m[11]);
+    for (k, (name, group)) in FEATURE_NAMES.iter().enumerate() {
+        assert_eq!(m[k], *group == "pause" || *group == "pitch", "{name}");
+    }
+    assert!(m[0] && m[1] && m[2] && !m[VAD_FEATURE]);
     assert!(feature_mask("pause+loudness").is_err());
 }
 
@@ -505,7 +509,7 @@ fn a_tiny_turn_training_run_separates_holds_from_ends_above_chance() {
     let data = d.path().join("dlg");
     let out = lb()
         .args(["data", "speech", "--utterances", "0", "--dialogues", "30"])
-        .args(["--seed", "5", "--turn-prosody", "--out"])
+        .args(["--seed", "5", "--turn-prosody", "--long-holds", "--out"])
         .arg(&data)
         .output()
         .unwrap();
@@ -526,6 +530,19 @@ fn a_tiny_turn_training_run_separates_holds_from_ends_above_chance() {
         })
         .collect();
     assert!(pauses.iter().all(|p| p["cue"].is_string()), "{pauses:?}");
+    // Long holds: log-uniform over 150–1500 ms, so some are longer than the 600 ms
+    // the default draws allow.
+    let holds: Vec<f64> = pauses
+        .iter()
+        .filter(|p| p["kind"] == "hold")
+        .map(|p| p["end"].as_f64().unwrap() - p["start"].as_f64().unwrap())
+        .collect();
+    assert!(!holds.is_empty());
+    assert!(
+        holds.iter().all(|h| (0.149..=1.501).contains(h)),
+        "{holds:?}"
+    );
+    assert!(holds.iter().any(|h| *h > 0.6), "{holds:?}");
     let model_dir = d.path().join("model");
     let out = lb()
         .args([
@@ -594,4 +611,87 @@ fn a_tiny_turn_training_run_separates_holds_from_ends_above_chance() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("speaker labels"));
+}
+
+/// A voiced phrase: `level_hz` for 0.9 s, then the last 0.3 s gliding by `glide_st`
+/// semitones, then 0.3 s of silence; the features at each hop (VAD: speech while loud).
+fn phrase_features(level_hz: f32, glide_st: f32) -> Vec<[f32; N_FEATURES]> {
+    use labbook::turn::features::FeatureTracker;
+    let (steady, glide, quiet) = (14_400usize, 4_800usize, 4_800usize);
+    let mut x = Vec::with_capacity(steady + glide + quiet);
+    let mut phase = 0f32;
+    for i in 0..steady + glide {
+        let st = if i < steady {
+            0.0
+        } else {
+            glide_st * (i - steady) as f32 / glide as f32
+        };
+        let f = level_hz * 2f32.powf(st / 12.0);
+        phase += 2.0 * std::f32::consts::PI * f / 16_000.0;
+        // A few harmonics, like a voice.
+        x.push(0.3 * phase.sin() + 0.15 * (2.0 * phase).sin() + 0.08 * (3.0 * phase).sin());
+    }
+    x.extend(std::iter::repeat_n(0.0, quiet));
+    let mut tr = FeatureTracker::new();
+    let mut out = [0f32; N_FEATURES];
+    x.chunks_exact(160)
+        .enumerate()
+        .map(|(i, hop)| {
+            let vad = if i * 160 < steady + glide { 1.0 } else { 0.0 };
+            tr.push(hop, vad, &mut out);
+            out
+        })
+        .collect()
+}
+
+#[test]
+fn pitch_features_describe_the_contour_not_the_voice() {
+    let idx = |name: &str| FEATURE_NAMES.iter().position(|(n, _)| *n == name).unwrap();
+    let (fin, fall) = (idx("final_pitch_st"), idx("pitch_fall_st"));
+    // 100 ms into the pause.
+    let at = |v: Vec<[f32; N_FEATURES]>| v[(14_400 + 4_800) / 160 + 9];
+    let low_fall = at(phrase_features(110.0, -4.0));
+    let high_fall = at(phrase_features(220.0, -4.0));
+    let low_rise = at(phrase_features(110.0, 2.0));
+    // A fall ends well below the speaker's own level, a rise above it.
+    assert!(low_fall[fin] < -2.0, "{low_fall:?}");
+    assert!(low_fall[fall] < -1.0, "{low_fall:?}");
+    assert!(low_rise[fin] > 0.8 && low_rise[fall] > 0.5, "{low_rise:?}");
+    // The same contour an octave higher gives the same pitch features.
+    for k in [
+        fin,
+        fall,
+        idx("pitch_from_peak_st"),
+        idx("pitch_slope_300ms"),
+    ] {
+        assert!(
+            (low_fall[k] - high_fall[k]).abs() < 0.5,
+            "{}: {} vs {}",
+            FEATURE_NAMES[k].0,
+            low_fall[k],
+            high_fall[k]
+        );
+    }
+    // In the pause the silence grows and the VAD feature is 0.
+    assert!((low_fall[0] - 0.1).abs() < 1e-6 && low_fall[VAD_FEATURE] == 0.0);
+}
+
+#[test]
+fn the_model_answers_at_the_latest_after_its_longest_trained_pause() {
+    let (_, m) = random_eot(3);
+    let mut det = EotDetector::new(m);
+    det.threshold = 2.0; // the model alone would never fire
+    let x = signal(1.0);
+    let mut out = det.run(&x, &vec![1.0; x.len() / 160]);
+    assert!(out.iter().all(|p| p.is_none()));
+    // 2 s of silence: a score below 1 until 1.5 s of it, exactly 1 from then on.
+    out = det.run(&vec![0.0; 32_000], &vec![0.0; 200]);
+    for (k, p) in out.iter().enumerate() {
+        let p = p.unwrap();
+        if k + 1 < 150 {
+            assert!(p < 1.0, "hop {k}: {p}");
+        } else {
+            assert_eq!(p, 1.0, "hop {k}");
+        }
+    }
 }

@@ -91,6 +91,8 @@ pub const LEAD_MS: (u64, u64) = (100, 250);
 pub const TRAIL_MS: (u64, u64) = (100, 250);
 /// Hold pause between phrases of one turn (ms), uniform.
 pub const HOLD_MS: (u64, u64) = (150, 600);
+/// Hold pause with `long_holds` (ms), log-uniform: median ≈ 470 ms, a third over 700 ms.
+pub const HOLD_MS_LONG: (u64, u64) = (150, 1500);
 /// End-of-turn gap (ms), uniform.
 pub const SHIFT_MS: (u64, u64) = (200, 1200);
 /// Overlap of the next turn with the end of the previous one (ms), uniform.
@@ -152,6 +154,13 @@ pub struct SpeechSetConfig {
     /// before it existed stay byte-identical).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub turn_prosody: bool,
+    /// Dialogues only: hold pauses log-uniform over [`HOLD_MS_LONG`] instead of uniform
+    /// over [`HOLD_MS`] — conversational corpora find pauses inside a turn as long as the
+    /// gaps between turns, many over half a second, which is what defeats a fixed silence
+    /// threshold. Drawn from the same random number, so the rest of the set is unchanged.
+    /// Off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub long_holds: bool,
 }
 
 impl Default for SpeechSetConfig {
@@ -166,6 +175,7 @@ impl Default for SpeechSetConfig {
             espeak: PathBuf::from("espeak-ng"),
             noisy: NoisyCopies::OnePerItem,
             turn_prosody: false,
+            long_holds: false,
         }
     }
 }
@@ -1180,6 +1190,15 @@ impl<'a> Voice<'a> {
 /// pushed to `gaps` (samples). `cue` is the punctuation the last word is said with;
 /// with a cue, the words before the last are said with a comma (continuation
 /// intonation, not the citation-form fall of a word said alone).
+/// A uniform draw over [`HOLD_MS`] (in samples) mapped to the log-uniform
+/// [`HOLD_MS_LONG`].
+fn long_hold(uniform: usize) -> usize {
+    let (lo, hi) = ((HOLD_MS.0 * SPM) as f64, (HOLD_MS.1 * SPM) as f64);
+    let u = ((uniform as f64 - lo) / (hi - lo)).clamp(0.0, 1.0);
+    let (a, b) = (HOLD_MS_LONG.0 as f64, HOLD_MS_LONG.1 as f64);
+    (a * (b / a).powf(u) * SPM as f64).round() as usize
+}
+
 fn lay_phrase(
     voice: &mut Voice<'_>,
     speaker: usize,
@@ -1303,7 +1322,8 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
                 };
                 let words = expand(template, &mut rng)?;
                 if p > 0 {
-                    cursor += rng.ms(HOLD_MS);
+                    let h = rng.ms(HOLD_MS);
+                    cursor += if cfg.long_holds { long_hold(h) } else { h };
                 }
                 let cue = cfg.turn_prosody.then(|| {
                     let table: &[(char, f64)] = if p + 1 == n_phrases {
@@ -1702,6 +1722,9 @@ pub struct Stats {
     /// Dialogue phrases end with hold/end-of-turn intonation cues.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub turn_prosody: bool,
+    /// Hold pauses log-uniform over [`HOLD_MS_LONG`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub long_holds: bool,
     pub sample_rate: u32,
     pub frame_ms: u32,
     pub n_clean: usize,
@@ -1750,6 +1773,7 @@ impl Stats {
             snrs_db: cfg.snrs_db.clone(),
             noisy: cfg.noisy,
             turn_prosody: cfg.turn_prosody,
+            long_holds: cfg.long_holds,
             sample_rate: SAMPLE_RATE,
             frame_ms: FRAME_MS,
             n_clean: 0,
@@ -1883,6 +1907,11 @@ fn corpus_readme(cfg: &SpeechSetConfig, s: &Stats) -> String {
         cfg.voices.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
         s.held_out_voice.as_deref().map(|v| format!("`{v}`")).unwrap_or_else(|| "none (one voice)".into())
     ));
+    if cfg.long_holds {
+        r.push_str(&format!(
+            "- Long holds: pauses inside a turn log-uniform over {HOLD_MS_LONG:?} ms (instead of uniform over {HOLD_MS:?}).\n"
+        ));
+    }
     r.push_str(&format!(
         "- Noisy copies: {} at SNRs {:?} dB, white or pink noise (p = {PINK_PROB} pink), largest |achieved − target| = {:.4} dB.\n",
         match cfg.noisy {
@@ -1986,6 +2015,7 @@ mod tests {
             espeak: PathBuf::from("espeak-ng"),
             noisy: NoisyCopies::EverySnr,
             turn_prosody: false,
+            long_holds: false,
         }
     }
 

@@ -94,6 +94,10 @@ pub enum DataCmd {
         /// before an end of turn, mostly a continuation rise before a hold (for `exp turn`).
         #[arg(long)]
         turn_prosody: bool,
+        /// Dialogue pauses inside a turn log-uniform over 150–1500 ms (as long as the
+        /// gaps between turns, as in conversation) instead of uniform over 150–600 ms.
+        #[arg(long)]
+        long_holds: bool,
         /// espeak-ng voices, comma-separated (default: six English voices).
         #[arg(long, value_delimiter = ',')]
         voices: Vec<String>,
@@ -659,6 +663,7 @@ pub fn data_cmd(cmd: &DataCmd, data_dir: Option<&Path>) -> anyhow::Result<()> {
             snr,
             every_snr,
             turn_prosody,
+            long_holds,
             voices,
             seed,
             espeak,
@@ -681,6 +686,7 @@ pub fn data_cmd(cmd: &DataCmd, data_dir: Option<&Path>) -> anyhow::Result<()> {
                     NoisyCopies::OnePerItem
                 },
                 turn_prosody: *turn_prosody,
+                long_holds: *long_holds,
                 ..Default::default()
             };
             if !voices.is_empty() {

@@ -22,14 +22,17 @@ pub enum DemoCmd {
 
 #[derive(Debug, Args)]
 pub struct TurnArgs {
-    /// synthetic (scripted user turns), wav:FILE (played at real-time pace; labels in
-    /// FILE.txt give the truth), or mic (needs the `mic` feature).
+    /// synthetic (scripted user turns), speech:DIR (the script spoken by a speech set),
+    /// turns:DIR (whole dialogue turns of a speech set), wav:FILE (played at real-time
+    /// pace; labels in FILE.txt give the truth), or mic (needs the `mic` feature).
     #[arg(long, default_value = "synthetic")]
     pub source: String,
-    /// energy, webrtc[:MODE] or silero:WEIGHTS.safetensors.
+    /// energy, webrtc[:MODE], silero:WEIGHTS.safetensors or trained:vad.safetensors (the
+    /// VAD of `labbook exp vad`).
     #[arg(long, default_value = "energy")]
     pub vad: String,
-    /// silence (a fixed silence window).
+    /// silence (a fixed silence window) or turn (the end-of-turn model of `labbook exp
+    /// turn`: add --param model=turn.safetensors, optionally --param eot_threshold=P).
     #[arg(long, default_value = "silence")]
     pub detector: String,
     /// Silence window of the silence detector, ms.

@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use super::lm::model::Rng;
 use super::lm::optim::AdamW;
 use crate::turn::eval::{self, Dialogue, Trace};
-use crate::turn::features::{feature_mask, N_FEATURES};
+use crate::turn::features::{feature_mask, N_FEATURES, VAD_FEATURE};
 use crate::turn::model::{EotConfig, EotModel, EotNet};
 use crate::turn::EotDetector;
 use crate::vad::trained::bce_with_logits;
@@ -50,6 +50,11 @@ pub struct Params {
     pub eval_every: usize,
     pub max_dialogues: usize,
     pub out: Option<PathBuf>,
+    /// Share of training rows drawn from a pause's first [`EARLY_HOPS`] hops (the rest
+    /// from anywhere in it).
+    pub early_share: f64,
+    /// Write every pause's features at the query hop (CSV) here.
+    pub features_csv: Option<PathBuf>,
 }
 
 impl Params {
@@ -57,7 +62,7 @@ impl Params {
         let mut p = Params {
             data: PathBuf::from("data/speech-sample"),
             model: "classifier".into(),
-            features: "all".into(),
+            features: DEFAULT_FEATURES.into(),
             min_silence_ms: 100,
             steps: 2000,
             lr: 3e-3,
@@ -68,6 +73,8 @@ impl Params {
             eval_every: 250,
             max_dialogues: 300,
             out: std::env::var_os("LABBOOK_RUN_DIR").map(PathBuf::from),
+            features_csv: None,
+            early_share: 0.75,
         };
         for kv in pairs {
             let (k, v) = kv
@@ -109,7 +116,15 @@ impl Params {
                 "eval_every" => p.eval_every = int()?,
                 "max_dialogues" => p.max_dialogues = int()?.max(1),
                 "out" => p.out = Some(PathBuf::from(v)),
-                other => bail!("unknown parameter `{other}` for the turn experiment (data, model, features, min_silence_ms, steps, lr, batch_size, hidden, seed, vad, eval_every, max_dialogues, out)"),
+                "features_csv" => p.features_csv = Some(PathBuf::from(v)),
+                "early_share" => {
+                    p.early_share = v
+                        .parse()
+                        .ok()
+                        .filter(|x: &f64| (0.0..=1.0).contains(x))
+                        .ok_or_else(|| anyhow!("early_share={v}: expected a number from 0 to 1"))?
+                }
+                other => bail!("unknown parameter `{other}` for the turn experiment (data, model, features, min_silence_ms, steps, lr, batch_size, hidden, seed, vad, eval_every, max_dialogues, out, features_csv, early_share)"),
             }
         }
         if p.steps == 0 && p.model == "classifier" {
@@ -179,10 +194,54 @@ pub fn traces(pauses: &[PauseRows], model: Option<&EotModel>) -> (Vec<Trace>, Ve
             .collect()
     };
     let m = match model {
-        Some(m) => mk(&|r| if r[11] >= 0.5 { 0.0 } else { m.prob(r) }),
+        Some(m) => mk(&|r| {
+            if r[VAD_FEATURE] >= 0.5 {
+                0.0
+            } else {
+                m.score(r)
+            }
+        }),
         None => Vec::new(),
     };
-    (m, mk(&|r| if r[11] >= 0.5 { 0.0 } else { r[0] * 1000.0 }))
+    (
+        m,
+        mk(&|r| {
+            if r[VAD_FEATURE] >= 0.5 {
+                0.0
+            } else {
+                r[0] * 1000.0
+            }
+        }),
+    )
+}
+
+/// One line per pause: split, label, length and the features at hop `query` (the
+/// pause's first hop when it is shorter).
+fn write_features_csv(
+    path: &std::path::Path,
+    sets: &[(&str, &[PauseRows])],
+    query: usize,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut text = String::from("split,hold,pause_ms");
+    for (name, _) in crate::turn::features::FEATURE_NAMES {
+        text.push(',');
+        text.push_str(name);
+    }
+    text.push('\n');
+    for (split, pauses) in sets {
+        for p in pauses.iter() {
+            let Some(row) = p.rows.get(query).or_else(|| p.rows.first()) else {
+                continue;
+            };
+            text.push_str(&format!("{split},{},{}", u8::from(p.hold), p.frames * 10));
+            for v in row {
+                text.push_str(&format!(",{v}"));
+            }
+            text.push('\n');
+        }
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
 fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
@@ -198,6 +257,12 @@ pub fn run(params: &[String]) -> anyhow::Result<()> {
 
 const HORIZON: usize = 300;
 const TRAIN_HORIZON: usize = 150;
+/// The feature groups used unless `features=` says otherwise: pause, pitch and VAD.
+/// Energy and speaking-rate features made the held-out voice worse (they describe the
+/// voice and the noise more than the turn; `features=all` keeps them).
+pub const DEFAULT_FEATURES: &str = "pause+pitch+vad";
+/// Training rows come mostly from a pause's first 400 ms.
+const EARLY_HOPS: usize = 40;
 
 fn figures(prefix: &str, traces: &[Trace], query: usize, baseline: bool) -> serde_json::Value {
     let r = eval::row(prefix, "", 0, traces, HORIZON, query, baseline);
@@ -263,6 +328,18 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
         );
     }
     let query = p.min_silence_ms.div_ceil(10).max(1) - 1;
+    if let Some(path) = &p.features_csv {
+        write_features_csv(
+            path,
+            &[("train", &train), ("dev", &devp), ("test", &test)],
+            query,
+        )?;
+        writeln!(
+            out,
+            "features at the query hop written to {}",
+            path.display()
+        )?;
+    }
     let (_, base) = traces(&test, None);
     let base_fig = figures("silence", &base, query, true);
     if p.model == "silence" {
@@ -306,6 +383,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
         std: std_f.clone(),
         mask: mask.clone(),
         threshold,
+        max_silence_ms: (TRAIN_HORIZON * 10) as f32,
         trained,
     };
 
@@ -341,7 +419,14 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
         for i in 0..p.batch_size {
             let set = if i % 2 == 0 { &holds } else { &ends };
             let e = set[(rng.next_u64() % set.len() as u64) as usize];
-            let r = &e.rows[(rng.next_u64() % e.rows.len().max(1) as u64) as usize];
+            // Mostly from the pause's first EARLY_HOPS hops (where holds and ends must
+            // be told apart), the rest from anywhere in it (long silences are ends).
+            let span = if ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p.early_share {
+                e.rows.len().min(EARLY_HOPS)
+            } else {
+                e.rows.len()
+            };
+            let r = &e.rows[(rng.next_u64() % span.max(1) as u64) as usize];
             x.extend(standardise(r));
             y.push(if e.hold { 0f32 } else { 1.0 });
         }
@@ -365,6 +450,9 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
     let (dt, _) = traces(pick, Some(&m));
     let threshold =
         eval::latency_at_cutoff(&eval::curve(&dt, HORIZON), 0.05).map_or(0.5, |op| op.threshold);
+    // For the loop: the dev operating point whose median latency is within 300 ms.
+    let threshold_300ms =
+        eval::cutoff_at_latency(&eval::curve(&dt, HORIZON), 300.0).map(|op| op.threshold);
     let (mt, _) = traces(&test, Some(&m));
     let fig = figures("model", &mt, query, false);
     let at = eval::operating_point(&mt, threshold, HORIZON);
@@ -390,7 +478,8 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             threshold,
             serde_json::json!({"data": p.data, "steps": p.steps, "lr": p.lr, "seed": p.seed,
                 "vad": p.vad, "features": p.features, "min_silence_ms": p.min_silence_ms,
-                "result": fig, "baseline": base_fig}),
+                "result": fig, "baseline": base_fig,
+                "threshold_at_300ms": threshold_300ms, "early_share": p.early_share}),
         );
         EotModel::save(&path, &net.tensors(), &c)?;
         writeln!(

@@ -28,11 +28,13 @@ pub struct Params {
     pub source: String,
     /// Real-time pace (a live stream) or as fast as the loop runs.
     pub realtime: bool,
-    /// `energy`, `webrtc[:MODE]`, `silero:PATH`.
+    /// `energy`, `webrtc[:MODE]`, `silero:PATH`, `trained:PATH`.
     pub vad: String,
     /// `silence` or `turn` (with `model`).
     pub detector: String,
     pub model: Option<PathBuf>,
+    /// The end-of-turn model's decision threshold (default: the one it was saved with).
+    pub eot_threshold: Option<f32>,
     pub silence_ms: u32,
     pub barge_ms: u32,
     pub turns: usize,
@@ -54,6 +56,7 @@ impl Default for Params {
             vad: "energy".into(),
             detector: "silence".into(),
             model: None,
+            eot_threshold: None,
             silence_ms: 500,
             barge_ms: 150,
             turns: 20,
@@ -89,6 +92,17 @@ impl Params {
                 "vad" => p.vad = v.into(),
                 "detector" => p.detector = v.into(),
                 "model" => p.model = (!v.is_empty()).then(|| v.into()),
+                "eot_threshold" if v.is_empty() => p.eot_threshold = None,
+                "eot_threshold" => {
+                    p.eot_threshold = Some(
+                        v.parse::<f32>()
+                            .ok()
+                            .filter(|t| *t > 0.0 && *t < 1.0)
+                            .with_context(|| {
+                                format!("eot_threshold={v}: expected a probability between 0 and 1")
+                            })?,
+                    )
+                }
                 "silence_ms" => p.silence_ms = int(v)? as u32,
                 "barge_ms" => p.barge_ms = int(v)? as u32,
                 "turns" => p.turns = int(v)? as usize,
@@ -104,7 +118,7 @@ impl Params {
                 "every" => p.every = int(v)?.max(1),
                 "out" => p.out = Some(v.into()),
                 _ => bail!(
-                    "unknown parameter `{k}` (source, pace, vad, detector, model, silence_ms, \
+                    "unknown parameter `{k}` (source, pace, vad, detector, model, eot_threshold, silence_ms, \
                      barge_ms, turns, seed, answer, play, every, out)"
                 ),
             }
@@ -132,27 +146,37 @@ pub fn open_source(p: &Params) -> Result<Box<dyn AudioSource>> {
             if let Some(path) = s.strip_prefix("wav:") {
                 return Ok(Box::new(source::wav(Path::new(path), p.realtime)?));
             }
-            if let Some(dir) = s.strip_prefix("speech:") {
+            let script = Script {
+                turns: p.turns,
+                seed: p.seed,
+                ..Script::default()
+            };
+            let (rendered, what) = if let Some(dir) = s.strip_prefix("speech:") {
                 let utts = source::load_utterances(Path::new(dir))?;
-                let script = Script {
-                    turns: p.turns,
-                    seed: p.seed,
-                    ..Script::default()
-                };
-                let (x, truth) = script.render_speech(&utts);
-                return Ok(Box::new(source::BufferSource::new(
-                    x,
-                    Some(truth),
-                    p.realtime,
+                (
+                    script.render_speech(&utts),
                     format!(
-                        "speech {dir}: {} turns of {} utterances, seed {}",
+                        "speech {dir}: {} turns of {} utterances",
                         p.turns,
-                        utts.len(),
-                        p.seed
+                        utts.len()
                     ),
-                )));
-            }
-            bail!("source={s}: expected synthetic, speech:DIR, wav:PATH or mic")
+                )
+            } else if let Some(dir) = s.strip_prefix("turns:") {
+                let turns = source::load_turns(Path::new(dir))?;
+                (
+                    script.render_turns(&turns),
+                    format!("dialogue turns {dir}: {} of {} turns", p.turns, turns.len()),
+                )
+            } else {
+                bail!("source={s}: expected synthetic, speech:DIR, turns:DIR, wav:PATH or mic")
+            };
+            let (x, truth) = rendered;
+            Ok(Box::new(source::BufferSource::new(
+                x,
+                Some(truth),
+                p.realtime,
+                format!("{what}, seed {}", p.seed),
+            )))
         }
     }
 }
@@ -180,7 +204,13 @@ pub fn open_vad(spec: &str) -> Result<Box<dyn Vad>> {
                 threshold: 0.5,
             })
         }
-        _ => bail!("vad={spec}: expected energy, webrtc[:MODE] or silero:PATH"),
+        "trained" => {
+            if arg.is_empty() {
+                bail!("vad=trained needs the weights: vad=trained:PATH/vad.safetensors (written by `labbook exp vad`)");
+            }
+            Box::new(crate::vad::trained::TrainedVad::load(Path::new(arg))?)
+        }
+        _ => bail!("vad={spec}: expected energy, webrtc[:MODE], silero:PATH or trained:PATH"),
     })
 }
 
@@ -194,9 +224,11 @@ pub fn open_detector(p: &Params) -> Result<Box<dyn EndOfTurn>> {
                     "detector=turn needs model=PATH (turn.safetensors written by `labbook exp turn`)"
                 );
             };
-            Ok(Box::new(ModelEot {
-                det: crate::turn::EotDetector::load(path)?,
-            }))
+            let mut det = crate::turn::EotDetector::load(path)?;
+            if let Some(t) = p.eot_threshold {
+                det.threshold = t;
+            }
+            Ok(Box::new(ModelEot { det }))
         }
         d => bail!("detector={d}: expected silence or turn"),
     }

@@ -217,6 +217,56 @@ pub fn load_utterances(dir: &Path) -> Result<Vec<Utterance>> {
     Ok(out)
 }
 
+/// Whole turns of the dialogues of a speech set (its `manifest.jsonl`): each turn of
+/// one speaker from its first word to its last, with the pauses inside it (and their
+/// intonation, with `labbook data speech --turn-prosody`), and its word segments
+/// relative to the clip. Clean dialogues of the `test` split (the held-out voice) when
+/// there are any, else of every split; turns that overlap the other speaker are left
+/// out (the clip would carry their voice).
+pub fn load_turns(dir: &Path) -> Result<Vec<Utterance>> {
+    let items = crate::audio::synth::read_manifest(dir)?;
+    let clean: Vec<_> = items
+        .iter()
+        .filter(|it| it.kind == "dialogue" && it.snr_db.is_none())
+        .collect();
+    let test: Vec<_> = clean.iter().filter(|it| it.split == "test").collect();
+    let pick: Vec<_> = if test.is_empty() {
+        clean.iter().collect()
+    } else {
+        test
+    };
+    let mut out = Vec::new();
+    for it in pick {
+        let a = audio::read_wav(dir.join(&it.wav))?;
+        let x = audio::resample::resample(&a.to_mono()?, a.sample_rate, RATE)?;
+        for t in &it.turns {
+            let (s, e) = (t.start_sample, t.end_sample.min(x.len()));
+            let other = it
+                .words
+                .iter()
+                .any(|w| w.speaker != t.speaker && w.end_sample > s && w.start_sample < e);
+            if other || e <= s {
+                continue;
+            }
+            let t0 = s as f64 / RATE as f64;
+            let segs = it
+                .words
+                .iter()
+                .filter(|w| w.speaker == t.speaker && w.start_sample >= s && w.end_sample <= e)
+                .map(|w| (w.start - t0, w.end - t0))
+                .collect();
+            out.push((x[s..e].to_vec(), segs));
+        }
+    }
+    if out.is_empty() {
+        bail!(
+            "{}: no dialogue turns (make a set with `labbook data speech --dialogues 60 --turn-prosody`)",
+            dir.display()
+        );
+    }
+    Ok(out)
+}
+
 /// A deterministic stream of user turns built without any file: each turn is 1–3
 /// voiced "phrases" (a glottal-pulse train at 100–220 Hz through two formant
 /// resonators, with syllable-rate loudness and a falling pitch), separated by hold
@@ -282,6 +332,14 @@ fn resonator(freq: f64, bw: f64) -> (f64, f64, f64) {
 }
 
 impl Script {
+    /// Uniform noise at `noise_db` (RMS) over the whole stream.
+    fn add_noise_floor(&self, x: &mut [f32], rng: &mut SplitMix) {
+        let amp = 10f64.powf(self.noise_db as f64 / 20.0) * 3f64.sqrt();
+        for v in x.iter_mut() {
+            *v += ((2.0 * rng.unit() - 1.0) * amp) as f32;
+        }
+    }
+
     /// The samples and their truth.
     pub fn render(&self) -> (Vec<f32>, Truth) {
         let mut rng = SplitMix(self.seed ^ 0x5EED);
@@ -346,10 +404,7 @@ impl Script {
             }
         }
         // the noise floor, everywhere
-        let amp = 10f64.powf(self.noise_db as f64 / 20.0) * 3f64.sqrt();
-        for v in &mut x {
-            *v += ((2.0 * rng.unit() - 1.0) * amp) as f32;
-        }
+        self.add_noise_floor(&mut x, &mut rng);
         (x, truth)
     }
 
@@ -385,10 +440,36 @@ impl Script {
                 }
             }
         }
-        let amp = 10f64.powf(self.noise_db as f64 / 20.0) * 3f64.sqrt();
-        for v in &mut x {
-            *v += ((2.0 * rng.unit() - 1.0) * amp) as f32;
+        self.add_noise_floor(&mut x, &mut rng);
+        (x, truth)
+    }
+
+    /// Whole turns (see [`load_turns`]) one after another with the script's gaps
+    /// between them (and its share of early restarts); the pauses inside a turn are
+    /// its own.
+    pub fn render_turns(&self, turns: &[Utterance]) -> (Vec<f32>, Truth) {
+        let mut rng = SplitMix(self.seed ^ 0x7A5E);
+        let mut x: Vec<f32> = vec![0.0; RATE as usize / 2];
+        let mut truth = Truth::default();
+        for _ in 0..self.turns {
+            let (clip, segs) = &turns[(rng.next() % turns.len() as u64) as usize];
+            let t0 = x.len() as f64 / RATE as f64;
+            x.extend_from_slice(clip);
+            truth
+                .segments
+                .extend(segs.iter().map(|(s, e)| (t0 + s, t0 + e)));
+            truth.turn_ends.push(t0 + segs.last().map_or(0.0, |s| s.1));
+            let gap = if rng.unit() < self.early_share {
+                self.early_ms
+            } else {
+                self.gap_ms
+            };
+            x.resize(
+                x.len() + (rng.range(gap) * RATE as f64 / 1000.0).round() as usize,
+                0.0,
+            );
         }
+        self.add_noise_floor(&mut x, &mut rng);
         (x, truth)
     }
 

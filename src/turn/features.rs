@@ -3,37 +3,59 @@
 //! samples at 16 kHz) and the VAD's speech probability for it in, [`N_FEATURES`]
 //! numbers out, every hop.
 //!
-//! Pitch: a single-frame YIN (cumulative mean normalised difference, threshold 0.15,
-//! parabolic refinement) over the last 32 ms, 60–500 Hz, in semitones re 100 Hz;
-//! unvoiced when no dip falls under the threshold or the hop is 45 dB below the
-//! speaker's running speech level. Only speech hops (VAD ≥ 0.5) enter the "last
-//! speech" history (the last [`HISTORY`] of them, skipping pauses) and the speaker's
-//! running pitch and level (exponential averages over speech hops).
+//! Pitch: a single-frame YIN (cumulative mean normalised difference, threshold 0.25,
+//! parabolic refinement) over the last 32 ms of the signal low-passed at 900 Hz
+//! (second-order Butterworth: in white or pink noise this keeps the voice trackable
+//! down to ≈ 5 dB SNR), 60–500 Hz, in semitones re 100 Hz; unvoiced when no dip falls
+//! under the threshold or the hop is 45 dB below the speaker's running speech level.
+//! Only speech hops (VAD ≥ 0.5) enter the "last speech" history (the last [`HISTORY`]
+//! of them, skipping pauses); the pitch and level features are medians over it, taken
+//! against the history's own median, so they describe the contour, not the voice.
 
 use std::collections::VecDeque;
 
 /// Features per hop.
-pub const N_FEATURES: usize = 12;
-/// Speech hops remembered for the prosody of the last stretch.
-pub const HISTORY: usize = 50;
+pub const N_FEATURES: usize = 15;
+/// Index of the VAD probability in the feature vector.
+pub const VAD_FEATURE: usize = 14;
+/// Speech hops remembered for the prosody of the last stretch (and as the reference
+/// the final pitch and level are measured against: the speaker's own recent speech).
+pub const HISTORY: usize = 150;
 /// Hops of the window for speech fraction and rate (3 s).
 const RATE_WINDOW: usize = 300;
 const YIN_WIN: usize = 256;
 const YIN_MIN_LAG: usize = 32; // 500 Hz
 const YIN_MAX_LAG: usize = 266; // ≈ 60 Hz
 const YIN_BUF: usize = YIN_WIN + YIN_MAX_LAG + 1;
-const YIN_THRESHOLD: f32 = 0.15;
+const YIN_THRESHOLD: f32 = 0.25;
+/// Voiced hops the final pitch is the median of, and the speech hops they are looked
+/// for in.
+const FINAL_VOICED: usize = 8;
+const FINAL_SPAN: usize = 40;
 
 /// What each feature is (same order as the vector), with its group for ablations.
+///
+/// Pitch is in semitones and every pitch and level feature is relative to the
+/// speaker's own recent speech (medians over the last [`HISTORY`] speech hops), so a
+/// high and a low voice give the same numbers for the same contour:
+/// `final_pitch_st` is the median of the last 8 voiced hops against that reference
+/// (a turn-final fall ends well below it, a continuation rise near or above it);
+/// `pitch_fall_st` the final pitch against the median of speech hops 12–25 back (the
+/// movement inside the last word); `pitch_from_peak_st` / `pitch_from_trough_st`
+/// against the highest / lowest 5-hop median of the last 40 speech hops;
+/// `pitch_range_st` the spread (90th − 10th percentile) of the reference stretch.
 pub const FEATURE_NAMES: [(&str, &str); N_FEATURES] = [
     ("silence_s", "pause"),
     ("log_silence", "pause"),
     ("final_pitch_st", "pitch"),
+    ("pitch_fall_st", "pitch"),
+    ("pitch_from_peak_st", "pitch"),
+    ("pitch_from_trough_st", "pitch"),
     ("pitch_slope_300ms", "pitch"),
-    ("pitch_slope_500ms", "pitch"),
-    ("final_level_db", "energy"),
-    ("level_slope_300ms", "energy"),
+    ("pitch_range_st", "pitch"),
     ("voiced_fraction", "pitch"),
+    ("final_level_db", "energy"),
+    ("level_fall_db", "energy"),
     ("speech_fraction_3s", "rate"),
     ("onsets_per_s", "rate"),
     ("last_run_s", "rate"),
@@ -79,14 +101,74 @@ pub struct FeatureTracker {
     run_hops: usize,
     last_run_hops: usize,
     speaking: bool,
-    mean_st: Option<f32>,
     mean_db: Option<f32>,
+    /// Scratch for medians.
+    scratch: Vec<f32>,
+    /// The low-pass in front of the pitch tracker.
+    lowpass: Biquad,
+    /// Features 2–10 (they change only when speech is pushed).
+    prosody: [f32; N_FEATURES],
 }
 
 impl Default for FeatureTracker {
     fn default() -> Self {
         FeatureTracker::new()
     }
+}
+
+/// A second-order Butterworth section (RBJ cookbook), direct form I.
+#[derive(Debug, Clone)]
+struct Biquad {
+    b: [f32; 3],
+    a: [f32; 2],
+    x: [f32; 2],
+    y: [f32; 2],
+}
+
+impl Biquad {
+    fn lowpass(cutoff_hz: f32, rate_hz: f32) -> Biquad {
+        let w = 2.0 * std::f32::consts::PI * cutoff_hz / rate_hz;
+        let alpha = w.sin() / (2.0 * std::f32::consts::FRAC_1_SQRT_2);
+        let a0 = 1.0 + alpha;
+        let c = w.cos();
+        Biquad {
+            b: [(1.0 - c) / 2.0 / a0, (1.0 - c) / a0, (1.0 - c) / 2.0 / a0],
+            a: [-2.0 * c / a0, (1.0 - alpha) / a0],
+            x: [0.0; 2],
+            y: [0.0; 2],
+        }
+    }
+
+    fn run(&mut self, x: f32) -> f32 {
+        let y = self.b[0] * x + self.b[1] * self.x[0] + self.b[2] * self.x[1]
+            - self.a[0] * self.y[0]
+            - self.a[1] * self.y[1];
+        self.x = [x, self.x[0]];
+        self.y = [y, self.y[0]];
+        y
+    }
+}
+
+/// Median of the finite values of `it` (`None` when there are none); `buf` is scratch.
+fn median(buf: &mut Vec<f32>, it: impl Iterator<Item = f32>) -> Option<f32> {
+    buf.clear();
+    buf.extend(it.filter(|v| v.is_finite()));
+    if buf.is_empty() {
+        return None;
+    }
+    buf.sort_unstable_by(f32::total_cmp);
+    let n = buf.len();
+    Some(if n % 2 == 1 {
+        buf[n / 2]
+    } else {
+        0.5 * (buf[n / 2 - 1] + buf[n / 2])
+    })
+}
+
+/// The `q` quantile (0–1, nearest rank) of sorted values.
+fn quantile(sorted: &[f32], q: f32) -> f32 {
+    let i = ((sorted.len() - 1) as f32 * q).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
 }
 
 /// Least-squares slope of `ys` against their index (per hop).
@@ -117,8 +199,10 @@ impl FeatureTracker {
             run_hops: 0,
             last_run_hops: 0,
             speaking: false,
-            mean_st: None,
             mean_db: None,
+            scratch: Vec::with_capacity(HISTORY),
+            prosody: [0.0; N_FEATURES],
+            lowpass: Biquad::lowpass(900.0, 16_000.0),
         }
     }
 
@@ -173,11 +257,81 @@ impl FeatureTracker {
         f32::NAN
     }
 
+    /// The pitch and level features (indices 2–10) from the speech history.
+    fn update_prosody(&mut self) {
+        let out = &mut self.prosody;
+        for v in out[2..=10].iter_mut() {
+            *v = 0.0;
+        }
+        let hist = &self.history;
+        let n = hist.len();
+        if n == 0 {
+            return;
+        }
+        let buf = &mut self.scratch;
+        // The level features need no voicing.
+        let db_ref = median(buf, hist.iter().map(|h| h.db)).unwrap_or(0.0);
+        let tail = |k0: usize, k1: usize| hist.range(n.saturating_sub(k1)..n.saturating_sub(k0));
+        let final_db = median(buf, tail(0, FINAL_VOICED).map(|h| h.db)).unwrap_or(db_ref);
+        out[9] = final_db - db_ref;
+        out[10] = median(buf, tail(10, 30).map(|h| h.db)).map_or(0.0, |d| final_db - d);
+        let span = tail(0, FINAL_SPAN);
+        let voiced = span.clone().filter(|h| h.st.is_finite()).count();
+        out[8] = voiced as f32 / span.len().max(1) as f32;
+        // Pitch: the reference and its spread.
+        buf.clear();
+        buf.extend(hist.iter().map(|h| h.st).filter(|v| v.is_finite()));
+        if buf.len() < 3 || voiced < 2 {
+            return;
+        }
+        buf.sort_unstable_by(f32::total_cmp);
+        let st_ref = quantile(buf, 0.5);
+        out[7] = quantile(buf, 0.9) - quantile(buf, 0.1);
+        // The last FINAL_VOICED voiced hops (within FINAL_SPAN speech hops).
+        let last: Vec<f32> = tail(0, FINAL_SPAN)
+            .rev()
+            .filter(|h| h.st.is_finite())
+            .take(FINAL_VOICED)
+            .map(|h| h.st)
+            .collect();
+        let Some(fin) = median(buf, last.iter().copied()) else {
+            return;
+        };
+        out[2] = fin - st_ref;
+        out[3] = median(buf, tail(12, 25).map(|h| h.st)).map_or(0.0, |m| fin - m);
+        // 5-hop medians over the last 40 speech hops: their highest and lowest.
+        let (mut hi, mut lo) = (f32::NEG_INFINITY, f32::INFINITY);
+        let recent: Vec<f32> = tail(0, 40).map(|h| h.st).collect();
+        for w in recent.chunks(5) {
+            if let Some(m) = median(buf, w.iter().copied()) {
+                hi = hi.max(m);
+                lo = lo.min(m);
+            }
+        }
+        if hi.is_finite() {
+            out[4] = fin - hi;
+            out[5] = fin - lo;
+        }
+        let v30: Vec<f32> = tail(0, 30)
+            .map(|h| h.st)
+            .filter(|v| v.is_finite())
+            .collect();
+        // Slope per 100 ms (10 hops).
+        out[6] = slope(&v30).map_or(0.0, |s| 10.0 * s);
+    }
+
     /// One hop of 160 samples and the VAD's speech probability → the features.
     pub fn push(&mut self, hop: &[f32], vad_prob: f32, out: &mut [f32; N_FEATURES]) {
         let n = hop.len().min(YIN_BUF);
         self.buf.copy_within(n.., 0);
-        self.buf[YIN_BUF - n..].copy_from_slice(&hop[hop.len() - n..]);
+        // Pitch is tracked on the signal low-passed at 900 Hz: the fundamental and its
+        // first harmonics stay, broadband noise above them goes.
+        for (dst, x) in self.buf[YIN_BUF - n..]
+            .iter_mut()
+            .zip(&hop[hop.len() - n..])
+        {
+            *dst = self.lowpass.run(*x);
+        }
         let ms = hop.iter().map(|v| v * v).sum::<f32>() / hop.len().max(1) as f32;
         let db = 10.0 * ms.max(1e-12).log10();
         let speech = vad_prob >= 0.5;
@@ -189,9 +343,6 @@ impl FeatureTracker {
             }
             self.history.push_back(Hop { db, st });
             self.mean_db = Some(self.mean_db.map_or(db, |m| 0.99 * m + 0.01 * db));
-            if st.is_finite() {
-                self.mean_st = Some(self.mean_st.map_or(st, |m| 0.99 * m + 0.01 * st));
-            }
             if !self.speaking {
                 self.run_hops = 0;
             }
@@ -212,58 +363,25 @@ impl FeatureTracker {
         let sil_ms = self.silence_hops as f32 * 10.0;
         out[0] = sil_ms.min(3000.0) / 1000.0;
         out[1] = (1.0 + sil_ms / 100.0).ln();
-        let hist: Vec<Hop> = self.history.iter().copied().collect();
-        let voiced = |k: usize| -> Vec<f32> {
-            hist[hist.len().saturating_sub(k)..]
-                .iter()
-                .filter(|h| h.st.is_finite())
-                .map(|h| h.st)
-                .collect()
-        };
-        let last10 = voiced(10);
-        let mean_st = self.mean_st.unwrap_or(0.0);
-        out[2] = if last10.is_empty() {
-            0.0
-        } else {
-            last10.iter().sum::<f32>() / last10.len() as f32 - mean_st
-        };
-        // Slopes per 100 ms (10 hops).
-        out[3] = slope(&voiced(30)).map_or(0.0, |s| 10.0 * s);
-        out[4] = slope(&voiced(50)).map_or(0.0, |s| 10.0 * s);
-        let dbs = |k: usize| -> Vec<f32> {
-            hist[hist.len().saturating_sub(k)..]
-                .iter()
-                .map(|h| h.db)
-                .collect()
-        };
-        let d10 = dbs(10);
-        out[5] = if d10.is_empty() {
-            0.0
-        } else {
-            d10.iter().sum::<f32>() / d10.len() as f32 - self.mean_db.unwrap_or(0.0)
-        };
-        out[6] = slope(&dbs(30)).map_or(0.0, |s| 10.0 * s);
-        let last20 = &hist[hist.len().saturating_sub(20)..];
-        out[7] = if last20.is_empty() {
-            0.0
-        } else {
-            last20.iter().filter(|h| h.st.is_finite()).count() as f32 / last20.len() as f32
-        };
+        if speech {
+            self.update_prosody();
+        }
+        out[2..=10].copy_from_slice(&self.prosody[2..=10]);
         let nr = self.recent.len().max(1) as f32;
-        out[8] = self.recent.iter().filter(|s| **s).count() as f32 / nr;
+        out[11] = self.recent.iter().filter(|s| **s).count() as f32 / nr;
         let onsets = self
             .recent
             .iter()
             .zip(self.recent.iter().skip(1))
             .filter(|(a, b)| !**a && **b)
             .count();
-        out[9] = onsets as f32 / (nr / 100.0);
+        out[12] = onsets as f32 / (nr / 100.0);
         let run = if self.speaking {
             self.run_hops
         } else {
             self.last_run_hops
         };
-        out[10] = (run as f32 / 100.0).min(3.0);
-        out[11] = vad_prob.clamp(0.0, 1.0);
+        out[13] = (run as f32 / 100.0).min(3.0);
+        out[VAD_FEATURE] = vad_prob.clamp(0.0, 1.0);
     }
 }

@@ -23,12 +23,15 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every 10 ms hop goes through [`features::FeatureTracker`] (pause length so far,
-//! pitch level and slope of the last speech, energy, speaking rate, the VAD
-//! probability) and, in a pause, the MLP of [`model`] gives P(end of turn). The
+//! Every 10 ms hop goes through [`features::FeatureTracker`] (pause length so far;
+//! the final pitch of the last speech against the speaker's own recent pitch, its fall
+//! inside the last word, from the recent peak and trough, its slope; energy; speaking
+//! rate; the VAD probability) and, in a pause, the MLP of [`model`] gives P(end of
+//! turn). The
 //! detector's `threshold` (from training: the validation operating point with at most
-//! 5 % false cut-offs) turns it into a decision. Cost: one YIN pitch frame per speech
-//! hop plus a 12→32→32→1 MLP per pause hop (tens of µs per 10 ms).
+//! 5 % false cut-offs) turns it into a decision; past the longest pause it was trained
+//! on (`max_silence_ms`, 1.5 s) the score is 1, so no turn goes unanswered. Cost: one YIN pitch frame per speech
+//! hop plus a 15→32→32→1 MLP per pause hop (tens of µs per 10 ms).
 //!
 //! [`eval`] scores detectors with the eot-bench protocol.
 
@@ -128,7 +131,7 @@ impl EotDetector {
                     0.0
                 }
             }
-            Kind::Model(m) => m.prob(&self.feats),
+            Kind::Model(m) => m.score(&self.feats),
         })
     }
 

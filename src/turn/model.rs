@@ -32,12 +32,24 @@ pub struct EotConfig {
     /// most 5 % false cut-offs.
     #[serde(default = "half")]
     pub threshold: f32,
+    /// Silence (ms) after which the detector answers whatever the model says: past
+    /// the longest pause it was trained on, its output means little (a turn never
+    /// answered is worse than a late answer).
+    #[serde(default = "default_max_silence")]
+    pub max_silence_ms: f32,
     #[serde(default)]
     pub trained: serde_json::Value,
 }
 
 fn half() -> f32 {
     0.5
+}
+
+/// The longest pause `labbook exp turn` trains on.
+pub const DEFAULT_MAX_SILENCE_MS: f32 = 1500.0;
+
+fn default_max_silence() -> f32 {
+    DEFAULT_MAX_SILENCE_MS
 }
 
 /// The MLP as Candle tensors, for training.
@@ -179,6 +191,16 @@ impl EotModel {
             } else {
                 0.0
             };
+        }
+    }
+
+    /// The detector's score of one raw feature row: P(turn ended), or 1 once the
+    /// silence reaches `max_silence_ms`.
+    pub fn score(&self, raw: &[f32; N_FEATURES]) -> f32 {
+        if raw[0] * 1000.0 >= self.config.max_silence_ms {
+            1.0
+        } else {
+            self.prob(raw)
         }
     }
 
