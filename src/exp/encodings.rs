@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{bail, Context};
 use candle_core::{DType, Device, Tensor, Var, D};
 
 use super::lm::model::Rng;
@@ -62,14 +62,8 @@ impl Params {
             batch_size: 64,
             eval_every: 100,
         };
-        for kv in pairs {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--param `{kv}` is not K=V"))?;
-            let int = || {
-                v.parse::<usize>()
-                    .map_err(|_| anyhow!("{k}={v}: expected a whole number"))
-            };
+        for kv in super::params::pairs(pairs)? {
+            let (k, v) = (kv.key, kv.value);
             match k {
                 "encoding" => {
                     p.encoding = match v {
@@ -79,23 +73,13 @@ impl Params {
                         _ => bail!("encoding={v}: expected logmel, mfcc or learned"),
                     }
                 }
-                "steps" => p.steps = int()?,
-                "lr" => {
-                    p.lr = v
-                        .parse()
-                        .ok()
-                        .filter(|x: &f64| x.is_finite() && *x > 0.0)
-                        .ok_or_else(|| anyhow!("lr={v}: expected a positive number"))?
-                }
-                "seed" => {
-                    p.seed = v
-                        .parse()
-                        .map_err(|_| anyhow!("seed={v}: expected a whole number"))?
-                }
+                "steps" => p.steps = kv.usize()?,
+                "lr" => p.lr = kv.positive()?,
+                "seed" => p.seed = kv.u64()?,
                 "data" => p.data = PathBuf::from(v),
-                "min_count" => p.min_count = int()?.max(1),
-                "batch_size" => p.batch_size = int()?.max(1),
-                "eval_every" => p.eval_every = int()?,
+                "min_count" => p.min_count = kv.usize()?.max(1),
+                "batch_size" => p.batch_size = kv.usize()?.max(1),
+                "eval_every" => p.eval_every = kv.usize()?,
                 other => bail!("unknown parameter `{other}` for the encodings experiment"),
             }
         }

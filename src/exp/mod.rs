@@ -4,6 +4,7 @@
 
 pub mod encodings;
 pub mod lm;
+pub mod params;
 pub mod turn;
 pub mod vad;
 

@@ -22,7 +22,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{anyhow, bail};
+use anyhow::bail;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
@@ -76,14 +76,8 @@ impl Params {
             features_csv: None,
             early_share: 0.75,
         };
-        for kv in pairs {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--param `{kv}` is not K=V"))?;
-            let int = || {
-                v.parse::<usize>()
-                    .map_err(|_| anyhow!("{k}={v}: expected a whole number"))
-            };
+        for kv in super::params::pairs(pairs)? {
+            let (k, v) = (kv.key, kv.value);
             match k {
                 "data" => p.data = PathBuf::from(v),
                 "model" => {
@@ -96,34 +90,18 @@ impl Params {
                     feature_mask(v)?;
                     p.features = v.into()
                 }
-                "min_silence_ms" => p.min_silence_ms = int()?.max(10),
-                "steps" => p.steps = int()?,
-                "lr" => {
-                    p.lr = v
-                        .parse()
-                        .ok()
-                        .filter(|x: &f64| x.is_finite() && *x > 0.0)
-                        .ok_or_else(|| anyhow!("lr={v}: expected a positive number"))?
-                }
-                "batch_size" => p.batch_size = int()?.max(1),
-                "hidden" => p.hidden = int()?.max(1),
-                "seed" => {
-                    p.seed = v
-                        .parse()
-                        .map_err(|_| anyhow!("seed={v}: expected a whole number"))?
-                }
+                "min_silence_ms" => p.min_silence_ms = kv.usize()?.max(10),
+                "steps" => p.steps = kv.usize()?,
+                "lr" => p.lr = kv.positive()?,
+                "batch_size" => p.batch_size = kv.usize()?.max(1),
+                "hidden" => p.hidden = kv.usize()?.max(1),
+                "seed" => p.seed = kv.u64()?,
                 "vad" => p.vad = (v != "energy").then(|| PathBuf::from(v)),
-                "eval_every" => p.eval_every = int()?,
-                "max_dialogues" => p.max_dialogues = int()?.max(1),
+                "eval_every" => p.eval_every = kv.usize()?,
+                "max_dialogues" => p.max_dialogues = kv.usize()?.max(1),
                 "out" => p.out = Some(PathBuf::from(v)),
                 "features_csv" => p.features_csv = Some(PathBuf::from(v)),
-                "early_share" => {
-                    p.early_share = v
-                        .parse()
-                        .ok()
-                        .filter(|x: &f64| (0.0..=1.0).contains(x))
-                        .ok_or_else(|| anyhow!("early_share={v}: expected a number from 0 to 1"))?
-                }
+                "early_share" => p.early_share = kv.fraction()?,
                 other => bail!("unknown parameter `{other}` for the turn experiment (data, model, features, min_silence_ms, steps, lr, batch_size, hidden, seed, vad, eval_every, max_dialogues, out, features_csv, early_share)"),
             }
         }

@@ -86,37 +86,21 @@ impl Params {
             val_items: 30,
             out: std::env::var_os("LABBOOK_RUN_DIR").map(PathBuf::from),
         };
-        for kv in pairs {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--param `{kv}` is not K=V"))?;
-            let int = || {
-                v.parse::<usize>()
-                    .map_err(|_| anyhow!("{k}={v}: expected a whole number"))
-            };
+        for kv in super::params::pairs(pairs)? {
+            let (k, v) = (kv.key, kv.value);
             match k {
                 "data" => p.data = PathBuf::from(v),
-                "steps" => p.steps = int()?,
-                "lr" => {
-                    p.lr = v
-                        .parse()
-                        .ok()
-                        .filter(|x: &f64| x.is_finite() && *x > 0.0)
-                        .ok_or_else(|| anyhow!("lr={v}: expected a positive number"))?
-                }
-                "batch_size" => p.batch_size = int()?.max(1),
-                "crop_ms" => p.crop_ms = int()?.max(100),
-                "channels" => p.channels = int()?.max(1),
+                "steps" => p.steps = kv.usize()?,
+                "lr" => p.lr = kv.positive()?,
+                "batch_size" => p.batch_size = kv.usize()?.max(1),
+                "crop_ms" => p.crop_ms = kv.usize()?.max(100),
+                "channels" => p.channels = kv.usize()?.max(1),
                 // One SNR (a sweep's value) or a list.
                 "snrs" | "snr_db" => p.snrs = parse_snrs(v)?,
-                "seed" => {
-                    p.seed = v
-                        .parse()
-                        .map_err(|_| anyhow!("seed={v}: expected a whole number"))?
-                }
-                "eval_every" => p.eval_every = int()?,
-                "max_items" => p.max_items = int()?.max(1),
-                "val_items" => p.val_items = int()?.max(1),
+                "seed" => p.seed = kv.u64()?,
+                "eval_every" => p.eval_every = kv.usize()?,
+                "max_items" => p.max_items = kv.usize()?.max(1),
+                "val_items" => p.val_items = kv.usize()?.max(1),
                 "out" => p.out = Some(PathBuf::from(v)),
                 other => bail!("unknown parameter `{other}` for the vad experiment (data, steps, lr, batch_size, crop_ms, channels, snrs, seed, eval_every, max_items, val_items, out)"),
             }

@@ -72,14 +72,8 @@ impl Default for Params {
 impl Params {
     pub fn parse(pairs: &[String]) -> Result<Params> {
         let mut p = Params::default();
-        for kv in pairs {
-            let (k, v) = kv
-                .split_once('=')
-                .with_context(|| format!("parameter `{kv}`: expected KEY=VALUE"))?;
-            let int = |v: &str| -> Result<u64> {
-                v.parse()
-                    .with_context(|| format!("{k}={v}: expected a whole number"))
-            };
+        for kv in crate::exp::params::pairs(pairs)? {
+            let (k, v) = (kv.key, kv.value);
             match k {
                 "source" => p.source = v.into(),
                 "pace" => {
@@ -103,10 +97,10 @@ impl Params {
                             })?,
                     )
                 }
-                "silence_ms" => p.silence_ms = int(v)? as u32,
-                "barge_ms" => p.barge_ms = int(v)? as u32,
-                "turns" => p.turns = int(v)? as usize,
-                "seed" => p.seed = int(v)?,
+                "silence_ms" => p.silence_ms = kv.u64()? as u32,
+                "barge_ms" => p.barge_ms = kv.u64()? as u32,
+                "turns" => p.turns = kv.u64()? as usize,
+                "seed" => p.seed = kv.u64()?,
                 "answer" => p.answer = v.into(),
                 "play" => {
                     p.play = match v {
@@ -115,7 +109,7 @@ impl Params {
                         _ => bail!("play={v}: expected true or false"),
                     }
                 }
-                "every" => p.every = int(v)?.max(1),
+                "every" => p.every = kv.u64()?.max(1),
                 "out" => p.out = Some(v.into()),
                 _ => bail!(
                     "unknown parameter `{k}` (source, pace, vad, detector, model, eot_threshold, silence_ms, \

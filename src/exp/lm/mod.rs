@@ -93,58 +93,42 @@ impl Hparams {
         let mut h = Hparams::default();
         let mut tokenizer = "char".to_string();
         let mut vocab_size: Option<usize> = None;
-        for p in pairs {
-            let (k, v) = p
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--param `{p}` is not K=V"))?;
-            let int = || {
-                v.parse::<usize>()
-                    .map_err(|_| anyhow!("{k}={v}: expected a whole number"))
-            };
-            let num = || {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| anyhow!("{k}={v}: expected a number"))
-            };
+        for kv in super::params::pairs(pairs)? {
+            let (k, v) = (kv.key, kv.value);
             match k {
-                "steps" => h.steps = int()?,
-                "batch_size" => h.batch_size = int()?,
-                "block_size" => h.block_size = int()?,
-                "n_layer" => h.n_layer = int()?,
-                "n_head" => h.n_head = int()?,
-                "n_embd" => h.n_embd = int()?,
-                "lr" => h.lr = num()?,
-                "warmup" => h.warmup = int()?,
-                "weight_decay" => h.weight_decay = num()?,
-                "grad_clip" => h.grad_clip = num()?,
+                "steps" => h.steps = kv.usize()?,
+                "batch_size" => h.batch_size = kv.usize()?,
+                "block_size" => h.block_size = kv.usize()?,
+                "n_layer" => h.n_layer = kv.usize()?,
+                "n_head" => h.n_head = kv.usize()?,
+                "n_embd" => h.n_embd = kv.usize()?,
+                "lr" => h.lr = kv.number()?,
+                "warmup" => h.warmup = kv.usize()?,
+                "weight_decay" => h.weight_decay = kv.number()?,
+                "grad_clip" => h.grad_clip = kv.number()?,
                 "position" => {
                     h.position = Position::parse(v).ok_or_else(|| {
                         anyhow!("position={v}: expected learned, sinusoidal, rope or alibi")
                     })?
                 }
                 "corpus" => h.corpus = v.to_string(),
-                "seed" => {
-                    h.seed = v
-                        .parse()
-                        .map_err(|_| anyhow!("seed={v}: expected a whole number"))?
-                }
-                "eval_every" => h.eval_every = int()?,
-                "eval_batches" => h.eval_batches = int()?,
-                "sample_chars" => h.sample_chars = int()?,
-                "temperature" => h.temperature = num()?,
-                "top_k" => h.top_k = int()?,
-                "checkpoint_every" => h.checkpoint_every = int()?,
+                "seed" => h.seed = kv.u64()?,
+                "eval_every" => h.eval_every = kv.usize()?,
+                "eval_batches" => h.eval_batches = kv.usize()?,
+                "sample_chars" => h.sample_chars = kv.usize()?,
+                "temperature" => h.temperature = kv.number()?,
+                "top_k" => h.top_k = kv.usize()?,
+                "checkpoint_every" => h.checkpoint_every = kv.usize()?,
                 "out" => h.out = Some(v.to_string()),
                 "resume" => h.resume = Some(v.to_string()),
                 "dropout" => {
-                    h.dropout = num()?;
+                    h.dropout = kv.number()?;
                     if !(0.0..1.0).contains(&h.dropout) {
                         bail!("dropout={v}: expected a probability in [0, 1)");
                     }
                 }
                 "tokenizer" => tokenizer = v.to_string(),
-                "vocab_size" => vocab_size = Some(int()?),
+                "vocab_size" => vocab_size = Some(kv.usize()?),
                 "device" => {
                     parse_device_spec(v)?;
                     h.device = v.to_string();
