@@ -10,6 +10,28 @@ pub fn content_hash(bytes: &[u8]) -> String {
     format!("{h:016x}")
 }
 
+/// Every `*.md` file of a directory except its README.md, as (file name, path, text),
+/// in directory order; `what` names the directory in errors ("curriculum directory").
+pub fn markdown_files(
+    dir: &std::path::Path,
+    what: &str,
+) -> anyhow::Result<Vec<(String, String, String)>> {
+    use anyhow::Context;
+    let mut files = Vec::new();
+    let rd = std::fs::read_dir(dir).with_context(|| format!("reading {what} {}", dir.display()))?;
+    for entry in rd {
+        let entry = entry.with_context(|| format!("reading {what} {}", dir.display()))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if path.extension().is_some_and(|e| e == "md") && !name.eq_ignore_ascii_case("README.md") {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            files.push((name, path.display().to_string(), text));
+        }
+    }
+    Ok(files)
+}
+
 /// A filename-safe slug of a title.
 pub fn slug(s: &str) -> String {
     let mut out = String::new();

@@ -672,21 +672,7 @@ pub fn parse_sources<'a>(
 
 /// Every `*.md` file (except README.md) of a question directory.
 pub fn load_dir(dir: &Path) -> anyhow::Result<Bank> {
-    use anyhow::Context;
-    let mut files = Vec::new();
-    let rd = std::fs::read_dir(dir)
-        .with_context(|| format!("reading question directory {}", dir.display()))?;
-    for entry in rd {
-        let entry =
-            entry.with_context(|| format!("reading question directory {}", dir.display()))?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().to_string();
-        if path.extension().is_some_and(|e| e == "md") && !name.eq_ignore_ascii_case("README.md") {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            files.push((name, path.display().to_string(), text));
-        }
-    }
+    let files = crate::util::markdown_files(dir, "question directory")?;
     Ok(parse_sources(
         files
             .iter()

@@ -575,21 +575,7 @@ pub fn parse_sources<'a>(
 
 /// Load every `*.md` file (except README.md) of a curriculum directory.
 pub fn load_dir(dir: &Path) -> anyhow::Result<Plan> {
-    use anyhow::Context;
-    let mut files = Vec::new();
-    let rd = std::fs::read_dir(dir)
-        .with_context(|| format!("reading curriculum directory {}", dir.display()))?;
-    for entry in rd {
-        let entry =
-            entry.with_context(|| format!("reading curriculum directory {}", dir.display()))?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().to_string();
-        if path.extension().is_some_and(|e| e == "md") && !name.eq_ignore_ascii_case("README.md") {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            files.push((path.display().to_string(), text));
-        }
-    }
-    let plan = parse_sources(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))?;
+    let files = crate::util::markdown_files(dir, "curriculum directory")?;
+    let plan = parse_sources(files.iter().map(|(_, p, t)| (p.as_str(), t.as_str())))?;
     Ok(plan)
 }
