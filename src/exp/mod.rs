@@ -2,6 +2,7 @@
 //! Each one lands with its own issue; until then it is listed here as not built, and
 //! running it says so instead of pretending.
 
+pub mod checkpoint;
 pub mod encodings;
 pub mod lm;
 pub mod params;

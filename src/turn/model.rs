@@ -151,18 +151,7 @@ impl EotModel {
 
     /// Load `FILE.safetensors` and the `FILE.json` beside it.
     pub fn load(path: &Path) -> anyhow::Result<EotModel> {
-        let json = path.with_extension("json");
-        let text = std::fs::read_to_string(&json).with_context(|| {
-            format!(
-                "reading {} (the config `labbook exp turn` writes beside {})",
-                json.display(),
-                path.display()
-            )
-        })?;
-        let config: EotConfig =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", json.display()))?;
-        let t = candle_core::safetensors::load(path, &Device::Cpu)
-            .with_context(|| format!("reading end-of-turn weights {}", path.display()))?;
+        let (config, t) = crate::exp::checkpoint::load(path, "end-of-turn", "labbook exp turn")?;
         EotModel::new(config, &t).with_context(|| format!("loading {}", path.display()))
     }
 
@@ -172,15 +161,7 @@ impl EotModel {
         tensors: &HashMap<String, Tensor>,
         config: &EotConfig,
     ) -> anyhow::Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        candle_core::safetensors::save(tensors, path)
-            .with_context(|| format!("writing {}", path.display()))?;
-        let json = path.with_extension("json");
-        std::fs::write(&json, serde_json::to_string_pretty(config)?)
-            .with_context(|| format!("writing {}", json.display()))?;
-        Ok(())
+        crate::exp::checkpoint::save(path, tensors, config)
     }
 
     /// Standardise and mask raw features in place.

@@ -354,15 +354,7 @@ pub fn save(
     tensors: &HashMap<String, Tensor>,
     cfg: &TrainedVadConfig,
 ) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    candle_core::safetensors::save(tensors, path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    let json = path.with_extension("json");
-    std::fs::write(&json, serde_json::to_string_pretty(cfg)?)
-        .with_context(|| format!("writing {}", json.display()))?;
-    Ok(())
+    crate::exp::checkpoint::save(path, tensors, cfg)
 }
 
 /// One causal conv layer's streaming state.
@@ -543,18 +535,8 @@ impl TrainedVad {
 
     /// Load `FILE.safetensors` and the `FILE.json` beside it.
     pub fn load(path: &Path) -> anyhow::Result<TrainedVad> {
-        let json = path.with_extension("json");
-        let text = std::fs::read_to_string(&json).with_context(|| {
-            format!(
-                "reading {} (the config `labbook exp vad` writes beside {})",
-                json.display(),
-                path.display()
-            )
-        })?;
-        let config: TrainedVadConfig =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", json.display()))?;
-        let tensors = candle_core::safetensors::load(path, &Device::Cpu)
-            .with_context(|| format!("reading trained VAD weights {}", path.display()))?;
+        let (config, tensors) =
+            crate::exp::checkpoint::load(path, "trained VAD", "labbook exp vad")?;
         TrainedVad::new(config, &tensors).with_context(|| format!("loading {}", path.display()))
     }
 
