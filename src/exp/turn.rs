@@ -399,7 +399,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             let e = set[(rng.next_u64() % set.len() as u64) as usize];
             // Mostly from the pause's first EARLY_HOPS hops (where holds and ends must
             // be told apart), the rest from anywhere in it (long silences are ends).
-            let span = if ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p.early_share {
+            let span = if rng.unit() < p.early_share {
                 e.rows.len().min(EARLY_HOPS)
             } else {
                 e.rows.len()

@@ -288,7 +288,7 @@ impl FeatureTracker {
         let st_ref = quantile(buf, 0.5);
         out[7] = quantile(buf, 0.9) - quantile(buf, 0.1);
         // The last FINAL_VOICED voiced hops (within FINAL_SPAN speech hops).
-        let last: Vec<f32> = tail(0, FINAL_SPAN)
+        let last: Vec<f32> = span
             .rev()
             .filter(|h| h.st.is_finite())
             .take(FINAL_VOICED)

@@ -68,6 +68,11 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     /// Uniform in (0, 1].
     fn uniform(&mut self) -> f64 {
         ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
@@ -261,13 +266,7 @@ impl Gpt {
         };
         let keep = (1.0 / (1.0 - p)) as f32;
         let mask: Vec<f32> = (0..x.elem_count())
-            .map(|_| {
-                if ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p {
-                    0.0
-                } else {
-                    keep
-                }
-            })
+            .map(|_| if rng.unit() < p { 0.0 } else { keep })
             .collect();
         x.mul(&Tensor::from_vec(mask, x.shape(), x.device())?)
     }
@@ -458,7 +457,7 @@ pub fn sample(logits: &[f32], temperature: f64, top_k: usize, rng: &mut Rng) -> 
         .map(|&i| ((logits[i] as f64 - max) / t).exp())
         .collect();
     let total: f64 = w.iter().sum();
-    let mut r = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
+    let mut r = rng.unit() * total;
     for (i, wi) in top.iter().zip(&w) {
         if r < *wi {
             return *i;
