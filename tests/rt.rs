@@ -307,6 +307,9 @@ fn bad_parameters_and_sources_fail_clearly() {
         .contains("expected synthetic, speech:DIR, turns:DIR, wav:PATH or mic"));
     assert!(run(&["vad=webrtc:7"]).contains("mode 7"));
     assert!(run(&["vad=silero"]).contains("silero:PATH"));
+    assert!(run(&["vad=trained"]).contains("trained:PATH"));
+    assert!(run(&["vad=trained:/nonexistent/vad.safetensors"]).contains("/nonexistent"));
+    assert!(run(&["eot_threshold=1.5"]).contains("between 0 and 1"));
     assert!(run(&["pace=slow"]).contains("realtime or fast"));
     assert!(run(&["bogus=1"]).contains("unknown parameter `bogus`"));
     assert!(run(&["detector=turn"]).contains("needs model=PATH"));

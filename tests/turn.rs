@@ -695,3 +695,33 @@ fn the_model_answers_at_the_latest_after_its_longest_trained_pause() {
         }
     }
 }
+
+#[test]
+fn the_loop_takes_the_saved_model_at_its_own_or_a_given_threshold() {
+    use labbook::rt::demo::{open_detector, Params};
+    let (net, m) = random_eot(5);
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("turn.safetensors");
+    let mut cfg = m.config.clone();
+    cfg.threshold = 0.8;
+    EotModel::save(&path, &net.tensors(), &cfg).unwrap();
+    let params = |extra: &[&str]| {
+        let mut kv = vec![
+            "detector=turn".to_string(),
+            format!("model={}", path.display()),
+        ];
+        kv.extend(extra.iter().map(|s| s.to_string()));
+        Params::parse(&kv).unwrap()
+    };
+    assert_eq!(open_detector(&params(&[])).unwrap().threshold(), 0.8);
+    let det = open_detector(&params(&["eot_threshold=0.3"])).unwrap();
+    assert_eq!(det.threshold(), 0.3);
+    assert!(det.name().contains("0.30"), "{}", det.name());
+    // Empty (a project's default) keeps the saved one.
+    assert_eq!(
+        open_detector(&params(&["eot_threshold="]))
+            .unwrap()
+            .threshold(),
+        0.8
+    );
+}
