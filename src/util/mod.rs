@@ -1,5 +1,7 @@
 //! Small helpers shared across modules.
 
+pub mod rng;
+
 /// Stable 64-bit FNV-1a hash of some bytes, as hex (for "did this change" checks).
 pub fn content_hash(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
