@@ -339,7 +339,7 @@ pub fn follow(exe: &std::path::Path, rate: u64, secs: f64) -> anyhow::Result<()>
     let (run_dir, meta) = crate::runs::launch::create(&crate::runs::runs_dir(&dir), &spec)?;
     crate::runs::ingest::register(&ctx.store.conn, &run_dir, &meta)?;
     let sup = crate::runs::launch::spawn_supervisor(exe, &run_dir)?;
-    crate::runs::sweep::reap_in_background(sup);
+    crate::runs::launch::reap_in_background(sup);
     let mut app = App::new(Data::load(&ctx)?, Keymap::default_map());
     app.size = (160, 48);
     crate::tui::refresh_runs_view(&mut app, &ctx)?;

@@ -58,6 +58,16 @@ impl RunsConfig {
 }
 
 impl Config {
+    /// The editor command for notes: the config's, then `$VISUAL`, then `$EDITOR`
+    /// (`None`: use the built-in editor).
+    pub fn editor_command(&self) -> Option<String> {
+        self.editor
+            .clone()
+            .or_else(|| std::env::var("VISUAL").ok())
+            .or_else(|| std::env::var("EDITOR").ok())
+            .filter(|e| !e.trim().is_empty())
+    }
+
     /// Read a config file; a missing file is the default config.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         let text = match std::fs::read_to_string(path) {

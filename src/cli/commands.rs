@@ -38,7 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cmd {
         Command::Supervise { dir } => return crate::runs::launch::supervise(dir),
         Command::SweepRunner { dir } => {
-            return crate::runs::sweep::run_runner(&super::runs::exe()?, dir)
+            return crate::runs::sweep::run_runner(&crate::runs::start::exe()?, dir)
         }
         Command::Exp { name, params } => return crate::exp::run(name, params),
         Command::Flood { rate, secs } => return crate::bench::flood(*rate, *secs),
@@ -59,7 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         }) => return crate::bench::mel(wav.as_deref(), *runs, *n_mels, out.as_deref()),
         Command::Bench(BenchCmd::Follow { rate, secs }) => {
-            return crate::bench::follow(&super::runs::exe()?, *rate, *secs)
+            return crate::bench::follow(&crate::runs::start::exe()?, *rate, *secs)
         }
         Command::Bench(BenchCmd::Chart {
             runs,
@@ -588,30 +588,6 @@ fn paper(ctx: &mut Context, cmd: &PaperCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The editor command: config, then $VISUAL, then $EDITOR.
-pub fn editor_command(config: &crate::config::Config) -> Option<String> {
-    config
-        .editor
-        .clone()
-        .or_else(|| std::env::var("VISUAL").ok())
-        .or_else(|| std::env::var("EDITOR").ok())
-        .filter(|e| !e.trim().is_empty())
-}
-
-pub fn run_editor(cmd: &str, path: &std::path::Path) -> anyhow::Result<()> {
-    let mut parts = cmd.split_whitespace();
-    let prog = parts.next().context("empty editor command")?;
-    let status = std::process::Command::new(prog)
-        .args(parts)
-        .arg(path)
-        .status()
-        .with_context(|| format!("starting editor `{cmd}`"))?;
-    if !status.success() {
-        bail!("editor `{cmd}` exited with {status}");
-    }
-    Ok(())
-}
-
 fn note(ctx: &Context, cmd: &NoteCmd) -> anyhow::Result<()> {
     let conn = &ctx.store.conn;
     match cmd {
@@ -641,9 +617,11 @@ fn note(ctx: &Context, cmd: &NoteCmd) -> anyhow::Result<()> {
                 },
             )?;
             if *edit {
-                let ed = editor_command(&ctx.config)
+                let ed = ctx
+                    .config
+                    .editor_command()
                     .context("no editor: set $EDITOR or `editor` in the config")?;
-                run_editor(&ed, &notes::path_of(&ctx.notes_dir, &n))?;
+                notes::run_editor(&ed, &notes::path_of(&ctx.notes_dir, &n))?;
                 notes::index_file(conn, &ctx.notes_dir, &n.path)?;
             }
             println!(
@@ -696,9 +674,11 @@ fn note(ctx: &Context, cmd: &NoteCmd) -> anyhow::Result<()> {
         }
         NoteCmd::Edit { id } => {
             let n = notes::get(conn, *id)?;
-            let ed = editor_command(&ctx.config)
+            let ed = ctx
+                .config
+                .editor_command()
                 .context("no editor: set $EDITOR or `editor` in the config")?;
-            run_editor(&ed, &notes::path_of(&ctx.notes_dir, &n.summary))?;
+            notes::run_editor(&ed, &notes::path_of(&ctx.notes_dir, &n.summary))?;
             notes::index_file(conn, &ctx.notes_dir, &n.summary.path)?;
         }
     }

@@ -1,7 +1,7 @@
 //! `labbook demo turn-taking`: start a turn-taking session as a run of the `latency`
 //! project (so it is recorded and outlives this terminal) and watch it live.
 
-use std::io::{IsTerminal, Read, Seek, SeekFrom};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use crossterm::event::{self, Event, KeyCode, KeyEventKind};
 
 use crate::app::Context;
 use crate::runs::protocol::{parse_line, Line};
+use crate::runs::tail::Tail;
 use crate::tui::turn_view::{self, TurnData};
 
 #[derive(Debug, Subcommand)]
@@ -90,8 +91,14 @@ pub fn demo_cmd(ctx: &mut Context, cmd: &DemoCmd) -> anyhow::Result<()> {
         }
     }
     let cwd = std::env::current_dir().context("finding the current directory")?;
-    let spec = super::runs::project_spec(ctx, "latency", &a.params(), &cwd)?;
-    let (dir, meta) = super::runs::start_spec(ctx, &spec, &["demo".to_string()], None)?;
+    let spec = crate::runs::start::project_spec(&ctx.data_dir, "latency", &a.params(), &cwd)?;
+    let (dir, meta) = crate::runs::start::start_spec(
+        &ctx.store.conn,
+        &ctx.data_dir,
+        &spec,
+        &["demo".to_string()],
+        None,
+    )?;
     println!("started {} ({})", meta.id, dir.display());
     if a.no_view || !std::io::stdout().is_terminal() {
         super::runs::follow_logs(&dir, true, true, None)?;
@@ -100,28 +107,10 @@ pub fn demo_cmd(ctx: &mut Context, cmd: &DemoCmd) -> anyhow::Result<()> {
     watch(&dir, &meta.id)
 }
 
-/// New complete lines of a growing file from `offset`.
-fn read_new(path: &Path, offset: &mut u64, partial: &mut String) -> anyhow::Result<Vec<String>> {
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return Ok(Vec::new());
-    };
-    f.seek(SeekFrom::Start(*offset))?;
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf)?;
-    *offset += buf.len() as u64;
-    partial.push_str(&String::from_utf8_lossy(&buf));
-    let mut lines = Vec::new();
-    while let Some(i) = partial.find('\n') {
-        lines.push(partial[..i].to_string());
-        partial.drain(..=i);
-    }
-    Ok(lines)
-}
-
 /// Feed every record of a run's stdout into `data`.
-pub fn feed(lines: &[String], data: &mut TurnData) {
+pub fn feed<S: AsRef<str>>(lines: impl IntoIterator<Item = S>, data: &mut TurnData) {
     for l in lines {
-        if let Line::Record(r) = parse_line(l) {
+        if let Line::Record(r) = parse_line(l.as_ref()) {
             data.push(&r);
         }
     }
@@ -130,13 +119,17 @@ pub fn feed(lines: &[String], data: &mut TurnData) {
 /// The live view of a session's run directory: q leaves (the run goes on), c cancels.
 fn watch(dir: &Path, id: &str) -> anyhow::Result<()> {
     let mut data = TurnData::default();
-    let (mut offset, mut partial) = (0u64, String::new());
+    let mut tail = Tail::new(&dir.join(crate::runs::STDOUT), 0);
     let mut term = crate::tui::setup_terminal()?;
     let mut note = String::new();
     let r = (|| -> anyhow::Result<()> {
         loop {
-            let lines = read_new(&dir.join(crate::runs::STDOUT), &mut offset, &mut partial)?;
-            feed(&lines, &mut data);
+            if let Some(chunk) = tail
+                .read(8 << 20, false)
+                .with_context(|| format!("reading {}", tail.path().display()))?
+            {
+                feed(chunk.lines(), &mut data);
+            }
             let ended = dir.join(crate::runs::EXIT).exists();
             let title = format!(
                 "Turn-taking · run {id}{} · q leave{}",

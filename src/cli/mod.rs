@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
-pub use commands::{editor_command, options, run, run_editor};
+pub use commands::{options, run};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,6 +1,6 @@
 //! `labbook run …`, `labbook project …` and `labbook exp …`.
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::app::Context;
-use crate::runs::{self, ingest, launch, project, query, sweep, Status};
+use crate::runs::tail::{Chunk, Tail};
+use crate::runs::{self, ingest, launch, project, query, start, sweep, Status};
 
 #[derive(Debug, Subcommand)]
 pub enum RunCmd {
@@ -249,17 +250,6 @@ fn read_json_opt<T: serde::de::DeserializeOwned>(p: &Path) -> Option<T> {
     runs::read_json(p).ok().flatten()
 }
 
-pub fn split_kv(s: &str) -> anyhow::Result<(String, String)> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => bail!("`{s}` is not K=V"),
-    }
-}
-
-pub fn exe() -> anyhow::Result<PathBuf> {
-    std::env::current_exe().context("finding the labbook executable")
-}
-
 fn now() -> f64 {
     runs::proc::now()
 }
@@ -287,67 +277,6 @@ fn status_text(r: &query::RunRow) -> String {
     s
 }
 
-/// Start a spec now: create, register, then supervise it here or submit it to Slurm.
-pub fn start_spec(
-    ctx: &Context,
-    spec: &launch::Spec,
-    tags: &[String],
-    slurm: Option<&runs::slurm::Profile>,
-) -> anyhow::Result<(PathBuf, runs::RunMeta)> {
-    let mut spec = spec.clone();
-    let root = match slurm {
-        Some(p) => {
-            spec.backend = "slurm".into();
-            p.runs_dir
-                .clone()
-                .unwrap_or_else(|| runs::runs_dir(&ctx.data_dir))
-        }
-        None => runs::runs_dir(&ctx.data_dir),
-    };
-    let (dir, meta) = launch::create(&root, &spec)?;
-    ingest::register(&ctx.store.conn, &dir, &meta)?;
-    if !tags.is_empty() {
-        let row = query::find(&ctx.store.conn, &meta.id)?;
-        query::set_tags(&ctx.store.conn, &row, tags, &[])?;
-    }
-    match slurm {
-        None => launch::start(&exe()?, &dir)?,
-        Some(profile) => {
-            if let Err(e) = runs::slurm::submit(&meta, &dir, profile) {
-                // The run is recorded as failed with the reason, not left queued.
-                runs::write_json(
-                    &dir.join(runs::EXIT),
-                    &runs::Exit {
-                        error: Some(format!("not submitted: {e:#}")),
-                        at: now(),
-                        ..Default::default()
-                    },
-                )?;
-                return Err(e.context(format!("submitting run {} to Slurm", meta.id)));
-            }
-        }
-    }
-    Ok((dir, meta))
-}
-
-pub fn project_spec(
-    ctx: &Context,
-    name: &str,
-    params: &[String],
-    cwd: &Path,
-) -> anyhow::Result<launch::Spec> {
-    let p = project::find(&ctx.data_dir, name)?;
-    if let project::Readiness::NotBuilt(why) = p.readiness() {
-        bail!("project `{name}` cannot run yet: {why}; nothing was started");
-    }
-    let kv = params
-        .iter()
-        .map(|s| split_kv(s))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let resolved = project::resolve_params(&p.manifest, &kv)?;
-    project::spec(&p, &resolved, &exe()?, cwd)
-}
-
 pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
     match cmd {
         RunCmd::Start(a) => {
@@ -356,7 +285,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                 None => std::env::current_dir().context("finding the current directory")?,
             };
             let mut spec = match (&a.project, &a.cmd) {
-                (Some(p), None) => project_spec(ctx, p, &a.params, &cwd)?,
+                (Some(p), None) => start::project_spec(&ctx.data_dir, p, &a.params, &cwd)?,
                 (None, Some(line)) => {
                     if !a.params.is_empty() {
                         bail!("--param goes with a project; put the values into the --cmd line");
@@ -369,7 +298,13 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                 spec.name = n.clone();
             }
             let slurm = a.on.slurm_profile(&ctx.config)?;
-            let (dir, meta) = start_spec(ctx, &spec, &a.tags, slurm.as_ref())?;
+            let (dir, meta) = start::start_spec(
+                &ctx.store.conn,
+                &ctx.data_dir,
+                &spec,
+                &a.tags,
+                slurm.as_ref(),
+            )?;
             match read_json_opt::<runs::slurm::JobRecord>(&dir.join(runs::slurm::JOB)) {
                 Some(job) => println!(
                     "submitted {} as Slurm job {} ({})",
@@ -684,7 +619,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                         .map(|(k, v)| format!("{k}={}", runs::plain(v)))
                         .collect();
                     merged.extend(params.iter().cloned());
-                    project_spec(ctx, p, &merged, &meta.cwd)?
+                    start::project_spec(&ctx.data_dir, p, &merged, &meta.cwd)?
                 }
                 None => {
                     if !params.is_empty() {
@@ -704,7 +639,8 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                 .then(|| read_json_opt::<runs::slurm::JobRecord>(&r.dir.join(runs::slurm::JOB)))
                 .flatten()
                 .map(|j| j.profile);
-            let (dir, meta) = start_spec(ctx, &spec, &[], slurm.as_ref())?;
+            let (dir, meta) =
+                start::start_spec(&ctx.store.conn, &ctx.data_dir, &spec, &[], slurm.as_ref())?;
             println!("started {} ({})", meta.id, dir.display());
         }
         RunCmd::Tag { id, add, remove } => {
@@ -756,132 +692,17 @@ fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A planned sweep: the combinations, what varies, and the runs to start.
-pub struct SweepPlan {
-    pub combos: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
-    pub varying: Vec<String>,
-    pub specs: Vec<launch::Spec>,
-}
-
-impl SweepPlan {
-    /// One line per run: the values that vary.
-    pub fn preview(&self) -> Vec<String> {
-        self.combos
-            .iter()
-            .map(|c| {
-                self.varying
-                    .iter()
-                    .map(|k| format!("{k}={}", runs::plain(&c[k])))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
-    }
-}
-
-/// Expand `k=v` / `k=v1,v2,…` overrides (over the project's default `[sweep]` grid)
-/// into runs, optionally a seeded random subset.
-pub fn plan_sweep(
-    ctx: &Context,
-    project_name: &str,
-    params: &[(String, String)],
-    random: Option<usize>,
-    seed: u64,
-) -> anyhow::Result<SweepPlan> {
-    let p = project::find(&ctx.data_dir, project_name)?;
-    if let project::Readiness::NotBuilt(why) = p.readiness() {
-        bail!("project `{project_name}` cannot run yet: {why}; nothing was started");
-    }
-    let m = &p.manifest;
-    let mut fixed = Vec::new();
-    let mut axes: std::collections::BTreeMap<String, Vec<serde_json::Value>> =
-        std::collections::BTreeMap::new();
-    for (k, v) in &m.sweep {
-        let spec = &m.params[k];
-        let vals = v
-            .iter()
-            .map(|x| {
-                project::parse_value(
-                    k,
-                    spec,
-                    x.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| x.to_string())
-                        .as_str(),
-                )
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        axes.insert(k.clone(), vals);
-    }
-    for (k, v) in params {
-        let spec = m
-            .params
-            .get(k)
-            .with_context(|| format!("project `{}` has no parameter `{k}`", m.name))?;
-        let parts: Vec<&str> = v.split(',').collect();
-        if parts.len() > 1 {
-            axes.insert(
-                k.clone(),
-                parts
-                    .iter()
-                    .map(|x| project::parse_value(k, spec, x.trim()))
-                    .collect::<anyhow::Result<_>>()?,
-            );
-        } else {
-            axes.remove(k);
-            fixed.push((k.clone(), v.clone()));
-        }
-    }
-    let base = project::resolve_params(m, &fixed)?;
-    let mut combos = sweep::grid(&base, &axes);
-    if let Some(n) = random {
-        let keep = sweep::random_subset(combos.len(), n, seed);
-        combos = keep.into_iter().map(|i| combos[i].clone()).collect();
-    }
-    let cwd = std::env::current_dir()?;
-    let specs = combos
-        .iter()
-        .map(|c| project::spec(&p, c, &exe()?, &cwd))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(SweepPlan {
-        combos,
-        varying: axes.keys().cloned().collect(),
-        specs,
-    })
-}
-
-/// Start a planned sweep and register its queued runs.
-pub fn start_sweep(
-    ctx: &Context,
-    project_name: &str,
-    plan: SweepPlan,
-    max_parallel: usize,
-) -> anyhow::Result<(String, usize)> {
-    let n = plan.specs.len();
-    let (id, created) = sweep::start(
-        &exe()?,
-        &runs::runs_dir(&ctx.data_dir),
-        project_name,
-        plan.specs,
-        max_parallel,
-    )?;
-    for (d, meta) in &created {
-        ingest::register(&ctx.store.conn, d, meta)?;
-    }
-    Ok((id, n))
-}
-
 fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
     let kv = a
         .params
         .iter()
-        .map(|s| split_kv(s))
+        .map(|s| crate::util::split_kv(s))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let slurm = a.on.slurm_profile(&ctx.config)?;
     if a.no_array && slurm.is_none() {
         bail!("--no-array goes with --on slurm");
     }
-    let plan = plan_sweep(ctx, &a.project, &kv, a.random, a.seed)?;
+    let plan = sweep::plan(&ctx.data_dir, &a.project, &kv, a.random, a.seed)?;
     let m_name = a.project.clone();
     let combos = plan.combos.clone();
     if a.json && !a.yes {
@@ -902,95 +723,27 @@ fn sweep_cmd(ctx: &Context, a: &SweepArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if let Some(profile) = slurm {
-        let (id, jobs) = submit_sweep(ctx, &m_name, plan, a.max_parallel, &profile, !a.no_array)?;
+        let (id, jobs) = sweep::submit(
+            &ctx.store.conn,
+            &ctx.data_dir,
+            &m_name,
+            plan,
+            a.max_parallel,
+            &profile,
+            !a.no_array,
+        )?;
         println!("submitted sweep {id} to Slurm: {jobs}");
         return Ok(());
     }
-    let (id, n) = start_sweep(ctx, &m_name, plan, a.max_parallel)?;
+    let (id, n) = sweep::start_planned(
+        &ctx.store.conn,
+        &ctx.data_dir,
+        &m_name,
+        plan,
+        a.max_parallel,
+    )?;
     println!("started sweep {id}: {n} run(s) queued");
     Ok(())
-}
-
-/// Submit a planned sweep to Slurm: a job array limited to `max_parallel` tasks at a
-/// time, or one job per run where jobs named `<sweep>-<k>` with `--dependency=singleton`
-/// form `max_parallel` queues. Returns the sweep id and a description of the jobs.
-pub fn submit_sweep(
-    ctx: &Context,
-    project_name: &str,
-    plan: SweepPlan,
-    max_parallel: usize,
-    profile: &runs::slurm::Profile,
-    array: bool,
-) -> anyhow::Result<(String, String)> {
-    if max_parallel == 0 {
-        bail!("--max-parallel must be at least 1");
-    }
-    let root = profile
-        .runs_dir
-        .clone()
-        .unwrap_or_else(|| runs::runs_dir(&ctx.data_dir));
-    let id = runs::new_id(&format!("sweep-{project_name}"));
-    let mut created = Vec::new();
-    for mut spec in plan.specs {
-        spec.sweep = Some(id.clone());
-        spec.backend = "slurm".into();
-        let (dir, meta) = launch::create(&root, &spec)?;
-        ingest::register(&ctx.store.conn, &dir, &meta)?;
-        created.push((dir, meta));
-    }
-    let fail_all = |created: &[(PathBuf, runs::RunMeta)], e: &anyhow::Error| {
-        for (dir, _) in created {
-            if !dir.join(runs::slurm::JOB).exists() {
-                let _ = runs::write_json(
-                    &dir.join(runs::EXIT),
-                    &runs::Exit {
-                        error: Some(format!("not submitted: {e:#}")),
-                        at: now(),
-                        ..Default::default()
-                    },
-                );
-            }
-        }
-    };
-    if array {
-        let dir = runs::sweep::sweeps_dir(&root).join(&id);
-        match runs::slurm::submit_array(&created, &dir, profile, max_parallel) {
-            Ok(job) => Ok((
-                id,
-                format!(
-                    "job array {job} with {} task(s), at most {max_parallel} at a time",
-                    created.len()
-                ),
-            )),
-            Err(e) => {
-                fail_all(&created, &e);
-                Err(e.context("submitting the sweep to Slurm"))
-            }
-        }
-    } else {
-        let mut jobs = Vec::new();
-        for (i, (dir, meta)) in created.iter().enumerate() {
-            let mut p = profile.clone();
-            p.sbatch_args
-                .push(format!("--job-name={}-{}", id, i % max_parallel));
-            p.sbatch_args.push("--dependency=singleton".into());
-            match runs::slurm::submit(meta, dir, &p) {
-                Ok(j) => jobs.push(j),
-                Err(e) => {
-                    fail_all(&created, &e);
-                    return Err(e.context(format!("submitting run {} to Slurm", meta.id)));
-                }
-            }
-        }
-        Ok((
-            id,
-            format!(
-                "{} job(s) ({}), at most {max_parallel} at a time",
-                jobs.len(),
-                jobs.join(", ")
-            ),
-        ))
-    }
 }
 
 fn log_paths(dir: &Path, o: bool, e: bool) -> Vec<PathBuf> {
@@ -1004,12 +757,9 @@ fn log_paths(dir: &Path, o: bool, e: bool) -> Vec<PathBuf> {
     v
 }
 
-fn emit(out: &mut impl Write, raw: &[u8], grep: Option<&str>) -> std::io::Result<()> {
-    for line in raw.split(|b| *b == b'\n') {
-        if line.is_empty() {
-            continue;
-        }
-        let text = String::from_utf8_lossy(line);
+/// Write the lines of `chunk` (progress bars folded), those containing `grep` only.
+fn emit(out: &mut impl Write, chunk: &Chunk, grep: Option<&str>) -> std::io::Result<()> {
+    for text in chunk.lines() {
         let shown = runs::protocol::fold_cr(&text);
         if let Some(g) = grep {
             if !runs::protocol::strip_ansi(shown)
@@ -1024,41 +774,32 @@ fn emit(out: &mut impl Write, raw: &[u8], grep: Option<&str>) -> std::io::Result
     Ok(())
 }
 
+/// The most read from one stream at a time.
+const MAX_READ: u64 = 8 << 20;
+
 fn print_logs(dir: &Path, o: bool, e: bool, grep: Option<&str>) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for p in log_paths(dir, o, e) {
-        match std::fs::read(&p) {
-            Ok(b) => emit(&mut out, &b, grep)?,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => return Err(err).with_context(|| format!("reading {}", p.display())),
+        let mut tail = Tail::new(&p, 0);
+        while let Some(chunk) = tail
+            .read(MAX_READ, true)
+            .with_context(|| format!("reading {}", p.display()))?
+        {
+            emit(&mut out, &chunk, grep)?;
+            if !chunk.backlog {
+                break;
+            }
         }
     }
     Ok(())
 }
 
-/// No process will ever write to this run again (and no exit record will come).
-fn run_is_gone(dir: &Path) -> bool {
-    match runs::read_json::<runs::SupervisorRecord>(&dir.join(runs::SUPERVISOR)) {
-        Ok(Some(s)) => {
-            !runs::proc::alive(s.pid, s.start_ticks, &s.boot_id)
-                && !runs::proc::alive(s.supervisor_pid, s.supervisor_ticks, &s.boot_id)
-                && !dir.join(runs::EXIT).exists()
-        }
-        _ => {
-            runs::read_json::<runs::LaunchRecord>(&dir.join(runs::LAUNCH))
-                .ok()
-                .flatten()
-                .is_some_and(|l| !l.alive())
-                && !dir.join(runs::EXIT).exists()
-        }
-    }
-}
-
 /// Print output as it arrives until the run has ended and every byte is shown.
 pub fn follow_logs(dir: &Path, o: bool, e: bool, grep: Option<&str>) -> anyhow::Result<()> {
-    let paths = log_paths(dir, o, e);
-    let mut offsets = vec![0u64; paths.len()];
-    let mut partial: Vec<Vec<u8>> = vec![Vec::new(); paths.len()];
+    let mut tails: Vec<Tail> = log_paths(dir, o, e)
+        .iter()
+        .map(|p| Tail::new(p, 0))
+        .collect();
     let mut out = std::io::stdout().lock();
     let mut last_check = std::time::Instant::now();
     loop {
@@ -1067,36 +808,21 @@ pub fn follow_logs(dir: &Path, o: bool, e: bool, grep: Option<&str>) -> anyhow::
         let mut ended = dir.join(runs::EXIT).exists();
         if !ended && last_check.elapsed() >= Duration::from_secs(1) {
             last_check = std::time::Instant::now();
-            ended = run_is_gone(dir);
+            ended = runs::is_gone(dir);
         }
         let mut progress = false;
-        for (i, p) in paths.iter().enumerate() {
-            let Ok(mut f) = std::fs::File::open(p) else {
+        for t in &mut tails {
+            let Some(chunk) = t
+                .read(MAX_READ, ended)
+                .with_context(|| format!("reading {}", t.path().display()))?
+            else {
                 continue;
             };
-            let len = f.metadata()?.len();
-            if len <= offsets[i] {
-                continue;
-            }
-            f.seek(SeekFrom::Start(offsets[i]))?;
-            let mut buf = Vec::new();
-            Read::by_ref(&mut f)
-                .take(len - offsets[i])
-                .read_to_end(&mut buf)?;
-            offsets[i] += buf.len() as u64;
-            partial[i].extend_from_slice(&buf);
-            if let Some(cut) = partial[i].iter().rposition(|b| *b == b'\n') {
-                let rest = partial[i].split_off(cut + 1);
-                emit(&mut out, &partial[i], grep)?;
-                partial[i] = rest;
-            }
-            progress = true;
+            emit(&mut out, &chunk, grep)?;
+            progress |= !chunk.is_empty() || chunk.backlog;
         }
         out.flush()?;
         if ended && !progress {
-            for p in &partial {
-                emit(&mut out, p, grep)?;
-            }
             return Ok(());
         }
         if !progress {
@@ -1170,7 +896,7 @@ pub fn project_cmd(ctx: &Context, cmd: &ProjectCmd) -> anyhow::Result<()> {
         } => {
             let kv = defaults
                 .iter()
-                .map(|s| split_kv(s))
+                .map(|s| crate::util::split_kv(s))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let dir = project::add(&ctx.data_dir, name, command, title.as_deref(), &kv, metrics)?;
             println!("added project {name} ({})", dir.display());

@@ -399,6 +399,22 @@ pub fn search(conn: &Connection, q: &str) -> anyhow::Result<Vec<Hit>> {
     Ok(hits)
 }
 
+/// Open `path` in an editor command (`vim`, `code --wait` …) and wait for it; a failing
+/// or missing editor is an error naming the command.
+pub fn run_editor(cmd: &str, path: &Path) -> anyhow::Result<()> {
+    let mut parts = cmd.split_whitespace();
+    let prog = parts.next().context("empty editor command")?;
+    let status = std::process::Command::new(prog)
+        .args(parts)
+        .arg(path)
+        .status()
+        .with_context(|| format!("starting editor `{cmd}`"))?;
+    if !status.success() {
+        anyhow::bail!("editor `{cmd}` exited with {status}");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

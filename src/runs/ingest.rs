@@ -5,7 +5,6 @@
 //! duplicates a point: the next start re-reads from the last committed offset.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -555,40 +554,21 @@ impl Ingester {
         points: &mut Series,
     ) -> anyhow::Result<(u64, u64, bool, bool)> {
         let path = t.dir.join(stream);
-        let mut f = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0, false, false)),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        let mut tail = super::tail::Tail::new(&path, t.offsets[k]);
+        let Some(chunk) = tail
+            .read(CHUNK, ended)
+            .with_context(|| format!("reading {}", path.display()))?
+        else {
+            return Ok((0, 0, false, false));
         };
-        let size = f.metadata()?.len();
-        let grew = size > t.sizes[k];
-        t.sizes[k] = size;
-        if size <= t.offsets[k] {
+        let grew = chunk.size > t.sizes[k];
+        t.sizes[k] = chunk.size;
+        if chunk.size <= t.offsets[k] {
             return Ok((0, 0, false, false));
         }
-        let want = (size - t.offsets[k]).min(CHUNK);
-        f.seek(SeekFrom::Start(t.offsets[k]))?;
-        let mut buf = Vec::with_capacity(want as usize);
-        f.take(want).read_to_end(&mut buf)?;
-        let backlog = size - t.offsets[k] > want;
-        let complete = match buf.iter().rposition(|b| *b == b'\n') {
-            Some(i) => i + 1,
-            None if ended && !backlog => buf.len(),
-            None if buf.len() as u64 == CHUNK => buf.len(), // one enormous line: take it
-            None => 0,
-        };
-        let take = if ended && !backlog {
-            buf.len()
-        } else {
-            complete
-        };
         let mut nlines = 0;
-        for raw in buf[..take].split(|b| *b == b'\n') {
-            if raw.is_empty() {
-                continue;
-            }
+        for text in chunk.lines() {
             nlines += 1;
-            let text = String::from_utf8_lossy(raw);
             if let Line::Record(r) = parse_line(&text) {
                 let step = r.step.or(t.last_step).unwrap_or(t.records);
                 if r.step.is_some() {
@@ -617,9 +597,10 @@ impl Ingester {
                 }
             }
         }
-        t.offsets[k] += take as u64;
+        let take = tail.offset() - t.offsets[k];
+        t.offsets[k] = tail.offset();
         t.lines[k] += nlines;
-        Ok((take as u64, nlines, backlog || take < complete, grew))
+        Ok((take, nlines, chunk.backlog, grew))
     }
 }
 

@@ -195,8 +195,15 @@ pub fn start(exe: &Path, dir: &Path) -> anyhow::Result<()> {
         &dir.join(super::LAUNCH),
         &super::LaunchRecord::of(child.id() as i32),
     )?;
-    super::sweep::reap_in_background(child);
+    reap_in_background(child);
     Ok(())
+}
+
+/// Wait for a detached child on a thread, so it does not linger as a zombie.
+pub fn reap_in_background(mut child: std::process::Child) {
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
 }
 
 /// Start the detached supervisor for a created run. `exe` is the labbook binary.

@@ -12,7 +12,9 @@ pub mod project;
 pub mod protocol;
 pub mod query;
 pub mod slurm;
+pub mod start;
 pub mod sweep;
+pub mod tail;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -175,5 +177,23 @@ pub fn cancel_run(dir: &Path, backend: &str, grace: std::time::Duration) -> anyh
         Ok(format!("scancel sent to Slurm job {job}"))
     } else {
         Ok(launch::cancel(dir, grace)?.describe().to_string())
+    }
+}
+
+/// No process will ever write to this run again, and no exit record will come (a run
+/// whose supervisor, or the launcher that was to start it, is gone without one).
+pub fn is_gone(dir: &Path) -> bool {
+    if dir.join(EXIT).exists() {
+        return false;
+    }
+    match read_json::<SupervisorRecord>(&dir.join(SUPERVISOR)) {
+        Ok(Some(s)) => {
+            !proc::alive(s.pid, s.start_ticks, &s.boot_id)
+                && !proc::alive(s.supervisor_pid, s.supervisor_ticks, &s.boot_id)
+        }
+        _ => read_json::<LaunchRecord>(&dir.join(LAUNCH))
+            .ok()
+            .flatten()
+            .is_some_and(|l| !l.alive()),
     }
 }

@@ -1,6 +1,6 @@
 //! Sweeps: a grid over list-valued parameters (or a seeded random subset of it),
-//! previewed, then queued as runs that a detached sweep runner starts with a
-//! concurrency limit.
+//! planned and previewed, then queued as runs that a detached sweep runner starts with
+//! a concurrency limit, or submitted to Slurm as a job array or singleton queues.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +9,10 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
+use rusqlite::Connection;
+
 use super::launch::{self, Spec};
+use super::{ingest, project, slurm};
 use super::{read_json, write_json, LaunchRecord, RunMeta, CANCEL, EXIT, LAUNCH, SUPERVISOR};
 
 type Params = BTreeMap<String, serde_json::Value>;
@@ -34,20 +37,207 @@ pub fn grid(base: &Params, axes: &BTreeMap<String, Vec<serde_json::Value>>) -> V
 /// `n` distinct indices out of `total`, chosen with a seeded generator, in order.
 pub fn random_subset(total: usize, n: usize, seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..total).collect();
-    let mut s = seed ^ 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut rng = crate::util::rng::Rng::new(seed);
     for i in 0..total.min(n) {
-        let j = i + (next() as usize) % (total - i);
+        let j = i + rng.below(total - i);
         idx.swap(i, j);
     }
     let mut pick: Vec<usize> = idx.into_iter().take(n.min(total)).collect();
     pick.sort();
     pick
+}
+
+/// A planned sweep: the combinations, what varies, and the runs to start.
+pub struct SweepPlan {
+    pub combos: Vec<Params>,
+    pub varying: Vec<String>,
+    pub specs: Vec<Spec>,
+}
+
+impl SweepPlan {
+    /// One line per run: the values that vary.
+    pub fn preview(&self) -> Vec<String> {
+        self.combos
+            .iter()
+            .map(|c| {
+                self.varying
+                    .iter()
+                    .map(|k| format!("{k}={}", super::plain(&c[k])))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+}
+
+/// Expand `k=v` / `k=v1,v2,…` overrides (over the project's default `[sweep]` grid)
+/// into runs, optionally a seeded random subset of `random` of them.
+pub fn plan(
+    data_dir: &Path,
+    project_name: &str,
+    params: &[(String, String)],
+    random: Option<usize>,
+    seed: u64,
+) -> anyhow::Result<SweepPlan> {
+    let p = project::find(data_dir, project_name)?;
+    if let project::Readiness::NotBuilt(why) = p.readiness() {
+        bail!("project `{project_name}` cannot run yet: {why}; nothing was started");
+    }
+    let m = &p.manifest;
+    let mut fixed = Vec::new();
+    let mut axes: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for (k, v) in &m.sweep {
+        let spec = &m.params[k];
+        let vals = v
+            .iter()
+            .map(|x| {
+                project::parse_value(
+                    k,
+                    spec,
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                        .as_str(),
+                )
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        axes.insert(k.clone(), vals);
+    }
+    for (k, v) in params {
+        let spec = m
+            .params
+            .get(k)
+            .with_context(|| format!("project `{}` has no parameter `{k}`", m.name))?;
+        let parts: Vec<&str> = v.split(',').collect();
+        if parts.len() > 1 {
+            axes.insert(
+                k.clone(),
+                parts
+                    .iter()
+                    .map(|x| project::parse_value(k, spec, x.trim()))
+                    .collect::<anyhow::Result<_>>()?,
+            );
+        } else {
+            axes.remove(k);
+            fixed.push((k.clone(), v.clone()));
+        }
+    }
+    let base = project::resolve_params(m, &fixed)?;
+    let mut combos = grid(&base, &axes);
+    if let Some(n) = random {
+        let keep = random_subset(combos.len(), n, seed);
+        combos = keep.into_iter().map(|i| combos[i].clone()).collect();
+    }
+    let cwd = std::env::current_dir().context("finding the current directory")?;
+    let exe = super::start::exe()?;
+    let specs = combos
+        .iter()
+        .map(|c| project::spec(&p, c, &exe, &cwd))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(SweepPlan {
+        combos,
+        varying: axes.keys().cloned().collect(),
+        specs,
+    })
+}
+
+/// Start a planned sweep on this machine and register its queued runs. Returns the
+/// sweep id and the number of runs.
+pub fn start_planned(
+    conn: &Connection,
+    data_dir: &Path,
+    project_name: &str,
+    plan: SweepPlan,
+    max_parallel: usize,
+) -> anyhow::Result<(String, usize)> {
+    let n = plan.specs.len();
+    let (id, created) = start(
+        &super::start::exe()?,
+        &super::runs_dir(data_dir),
+        project_name,
+        plan.specs,
+        max_parallel,
+    )?;
+    for (d, meta) in &created {
+        ingest::register(conn, d, meta)?;
+    }
+    Ok((id, n))
+}
+
+/// Submit a planned sweep to Slurm: a job array limited to `max_parallel` tasks at a
+/// time, or one job per run where jobs named `<sweep>-<k>` with `--dependency=singleton`
+/// form `max_parallel` queues. Returns the sweep id and a description of the jobs.
+pub fn submit(
+    conn: &Connection,
+    data_dir: &Path,
+    project_name: &str,
+    plan: SweepPlan,
+    max_parallel: usize,
+    profile: &slurm::Profile,
+    array: bool,
+) -> anyhow::Result<(String, String)> {
+    if max_parallel == 0 {
+        bail!("--max-parallel must be at least 1");
+    }
+    let root = profile
+        .runs_dir
+        .clone()
+        .unwrap_or_else(|| super::runs_dir(data_dir));
+    let id = super::new_id(&format!("sweep-{project_name}"));
+    let mut created = Vec::new();
+    for mut spec in plan.specs {
+        spec.sweep = Some(id.clone());
+        spec.backend = "slurm".into();
+        let (dir, meta) = launch::create(&root, &spec)?;
+        ingest::register(conn, &dir, &meta)?;
+        created.push((dir, meta));
+    }
+    let fail_all = |created: &[(PathBuf, RunMeta)], e: &anyhow::Error| {
+        for (dir, _) in created {
+            if !dir.join(slurm::JOB).exists() {
+                let _ = super::start::record_not_submitted(dir, e);
+            }
+        }
+    };
+    if array {
+        let dir = sweeps_dir(&root).join(&id);
+        match slurm::submit_array(&created, &dir, profile, max_parallel) {
+            Ok(job) => Ok((
+                id,
+                format!(
+                    "job array {job} with {} task(s), at most {max_parallel} at a time",
+                    created.len()
+                ),
+            )),
+            Err(e) => {
+                fail_all(&created, &e);
+                Err(e.context("submitting the sweep to Slurm"))
+            }
+        }
+    } else {
+        let mut jobs = Vec::new();
+        for (i, (dir, meta)) in created.iter().enumerate() {
+            let mut p = profile.clone();
+            p.sbatch_args
+                .push(format!("--job-name={}-{}", id, i % max_parallel));
+            p.sbatch_args.push("--dependency=singleton".into());
+            match slurm::submit(meta, dir, &p) {
+                Ok(j) => jobs.push(j),
+                Err(e) => {
+                    fail_all(&created, &e);
+                    return Err(e.context(format!("submitting run {} to Slurm", meta.id)));
+                }
+            }
+        }
+        Ok((
+            id,
+            format!(
+                "{} job(s) ({}), at most {max_parallel} at a time",
+                jobs.len(),
+                jobs.join(", ")
+            ),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,15 +297,8 @@ pub fn start(
     for (d, _) in &created {
         write_json(&d.join(LAUNCH), &launch)?;
     }
-    reap_in_background(child);
+    launch::reap_in_background(child);
     Ok((id, created))
-}
-
-/// Wait for a detached child on a thread, so it does not linger as a zombie.
-pub fn reap_in_background(mut child: std::process::Child) {
-    std::thread::spawn(move || {
-        let _ = child.wait();
-    });
 }
 
 /// The sweep runner (`labbook __sweep DIR`): start queued runs while fewer than

@@ -568,14 +568,14 @@ fn apply(
             reload(app, ctx)?;
             apply(Effect::EditNote(n.id), app, ctx, term, paused, tx)?;
         }
-        Effect::EditNote(id) => match crate::cli::editor_command(&ctx.config) {
+        Effect::EditNote(id) => match ctx.config.editor_command() {
             Some(ed) => {
                 let n = crate::notes::get(conn, id)?;
                 let path = crate::notes::path_of(&ctx.notes_dir, &n.summary);
                 paused.store(true, Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(60));
                 restore_terminal();
-                let r = crate::cli::run_editor(&ed, &path);
+                let r = crate::notes::run_editor(&ed, &path);
                 match setup_terminal() {
                     Ok(t) => *term = t,
                     Err(e) => return Err(TerminalLost(format!("{e:#}")).into()),
@@ -662,7 +662,7 @@ fn apply(
                 .any(|(_, v)| v.contains(',')) =>
         {
             let (kv, on) = runs::split_on(&params);
-            let plan = crate::cli::runs::plan_sweep(ctx, &project, &kv, None, 0)?;
+            let plan = crate::runs::sweep::plan(&ctx.data_dir, &project, &kv, None, 0)?;
             let lines = plan.preview();
             let mut prompt = format!(
                 "Sweep {project}: {} run(s), at most 2 at a time{}:\n",
@@ -687,10 +687,16 @@ fn apply(
         }
         Effect::LaunchSweep { project, params } => {
             let (kv, on) = runs::split_on(&params);
-            let plan = crate::cli::runs::plan_sweep(ctx, &project, &kv, None, 0)?;
+            let plan = crate::runs::sweep::plan(&ctx.data_dir, &project, &kv, None, 0)?;
             match on {
                 None => {
-                    let (id, n) = crate::cli::runs::start_sweep(ctx, &project, plan, 2)?;
+                    let (id, n) = crate::runs::sweep::start_planned(
+                        &ctx.store.conn,
+                        &ctx.data_dir,
+                        &project,
+                        plan,
+                        2,
+                    )?;
                     app.status = Some(format!("started sweep {id}: {n} run(s) queued"));
                 }
                 Some(profile) => {
@@ -698,8 +704,15 @@ fn apply(
                         .config
                         .slurm
                         .resolve(profile.as_deref(), &Default::default())?;
-                    let (id, jobs) =
-                        crate::cli::runs::submit_sweep(ctx, &project, plan, 2, &profile, true)?;
+                    let (id, jobs) = crate::runs::sweep::submit(
+                        &ctx.store.conn,
+                        &ctx.data_dir,
+                        &project,
+                        plan,
+                        2,
+                        &profile,
+                        true,
+                    )?;
                     app.status = Some(format!("submitted sweep {id} to Slurm: {jobs}"));
                 }
             }
@@ -709,7 +722,7 @@ fn apply(
             let (kv, on) = runs::split_on(&params);
             let cwd = std::env::current_dir().context("finding the current directory")?;
             let kv: Vec<String> = kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let spec = crate::cli::runs::project_spec(ctx, &project, &kv, &cwd)?;
+            let spec = crate::runs::start::project_spec(&ctx.data_dir, &project, &kv, &cwd)?;
             let profile = match on {
                 None => None,
                 Some(p) => Some(
@@ -718,7 +731,13 @@ fn apply(
                         .resolve(p.as_deref(), &Default::default())?,
                 ),
             };
-            let (_, meta) = crate::cli::runs::start_spec(ctx, &spec, &[], profile.as_ref())?;
+            let (_, meta) = crate::runs::start::start_spec(
+                &ctx.store.conn,
+                &ctx.data_dir,
+                &spec,
+                &[],
+                profile.as_ref(),
+            )?;
             app.status = Some(match profile {
                 Some(_) => format!("submitted {} to Slurm", meta.id),
                 None => format!("started {}", meta.id),

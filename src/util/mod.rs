@@ -34,6 +34,15 @@ pub fn markdown_files(
     Ok(files)
 }
 
+/// Split `KEY=VALUE` at the first `=` (the key trimmed, the value kept as written); a
+/// missing `=` or an empty key is an error naming the text.
+pub fn split_kv(s: &str) -> anyhow::Result<(String, String)> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => anyhow::bail!("`{s}` is not K=V"),
+    }
+}
+
 /// A filename-safe slug of a title.
 pub fn slug(s: &str) -> String {
     let mut out = String::new();
