@@ -156,11 +156,10 @@ pub fn build(
     }
 }
 
-/// Load everything the overview needs from a context.
-pub fn load(ctx: &crate::app::Context) -> anyhow::Result<Overview> {
-    let conn = &ctx.store.conn;
+/// Load everything the overview needs from the store, as of `today`.
+pub fn load(conn: &rusqlite::Connection, today: NaiveDate) -> anyhow::Result<Overview> {
     let plan = progress::load_plan(conn)?;
-    let schedule = ctx.schedule()?;
+    let schedule = progress::load_schedule(conn, today)?;
     let done = progress::done_map(conn)?;
     let papers = crate::papers::list(conn)?;
     let delivs = deliverables::list(conn)?;
@@ -172,7 +171,7 @@ pub fn load(ctx: &crate::app::Context) -> anyhow::Result<Overview> {
         &papers,
         &delivs,
         notes as usize,
-        ctx.today,
+        today,
     ))
 }
 

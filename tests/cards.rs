@@ -426,7 +426,7 @@ fn grades_are_logged_and_a_lapse_reschedules_the_card() {
 fn new_cards_per_day_are_capped_and_due_cards_come_first_by_due_date() {
     let (_d, ctx) = store_dir();
     let conn = &ctx.store.conn;
-    cards::open(&ctx).unwrap(); // 99 bank cards, all new
+    cards::open(&ctx.store, ctx.questions_dir.as_deref(), ctx.today).unwrap(); // 99 bank cards, all new
     let st = Settings {
         new_per_day: 3,
         ..Settings::default()
@@ -879,7 +879,7 @@ fn the_interview_sheet_has_every_topic_answers_notes_and_case_studies_with_numbe
         },
     )
     .unwrap();
-    let bank = cards::open(&ctx).unwrap();
+    let bank = cards::open(&ctx.store, ctx.questions_dir.as_deref(), ctx.today).unwrap();
     let st = Settings::default();
     let now = cards::now_for(today());
     let s = cards::mock::start(conn, None, 3.0, now).unwrap();
@@ -913,7 +913,15 @@ fn the_interview_sheet_has_every_topic_answers_notes_and_case_studies_with_numbe
     )
     .unwrap();
     cards::mock::finish(conn, s, now).unwrap();
-    let md = labbook::export::interview::render(&ctx, &bank, 3).unwrap();
+    let md = labbook::export::interview::render(
+        &ctx.store.conn,
+        &ctx.data_dir,
+        &ctx.config.cards,
+        ctx.today,
+        &bank,
+        3,
+    )
+    .unwrap();
     // Headings, in order.
     let mut heads: Vec<(HeadingLevel, String)> = Vec::new();
     let mut cur: Option<(HeadingLevel, String)> = None;

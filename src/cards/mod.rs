@@ -797,9 +797,15 @@ pub fn load_bank(dir: Option<&Path>) -> anyhow::Result<(Bank, String)> {
 /// Load the bank, check its references, and sync the cards (bank and notes) unless
 /// nothing changed since the last time. A malformed bank is an error naming the
 /// file and line; nothing stored is touched then.
-pub fn open(ctx: &crate::app::Context) -> anyhow::Result<Bank> {
-    let (bank, source) = load_bank(ctx.questions_dir.as_deref())?;
-    let conn = &ctx.store.conn;
+/// `questions_dir` is the user's own bank (`None`: the built-in one); `today` dates
+/// the sync.
+pub fn open(
+    store: &crate::store::Store,
+    questions_dir: Option<&Path>,
+    today: NaiveDate,
+) -> anyhow::Result<Bank> {
+    let (bank, source) = load_bank(questions_dir)?;
+    let conn = &store.conn;
     let items: HashSet<String> = conn
         .prepare("SELECT id FROM items WHERE archived_at IS NULL")?
         .query_map([], |r| r.get(0))?
@@ -810,7 +816,7 @@ pub fn open(ctx: &crate::app::Context) -> anyhow::Result<Bank> {
         .collect::<Result<_, _>>()?;
     let problems = bank.check_refs(&items, &papers);
     if let Some(first) = problems.first() {
-        if ctx.questions_dir.is_some() {
+        if questions_dir.is_some() {
             bail!("{first}");
         }
         for p in &problems {
@@ -819,11 +825,11 @@ pub fn open(ctx: &crate::app::Context) -> anyhow::Result<Bank> {
     }
     let hash =
         crate::util::content_hash(serde_json::to_string(&bank).unwrap_or_default().as_bytes());
-    let now = now_for(ctx.today);
-    if ctx.store.meta_get("questions.hash")?.as_deref() != Some(hash.as_str()) {
+    let now = now_for(today);
+    if store.meta_get("questions.hash")?.as_deref() != Some(hash.as_str()) {
         sync_bank(conn, &bank, now)?;
-        ctx.store.meta_set("questions.hash", &hash)?;
-        ctx.store.meta_set("questions.source", &source)?;
+        store.meta_set("questions.hash", &hash)?;
+        store.meta_set("questions.source", &source)?;
     }
     notes::sync(conn, now)?;
     Ok(bank)

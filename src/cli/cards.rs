@@ -128,7 +128,7 @@ fn settings(ctx: &Context) -> &Settings {
 }
 
 pub fn cards(ctx: &Context, cmd: &CardsCmd) -> anyhow::Result<()> {
-    cards::open(ctx)?;
+    cards::open(&ctx.store, ctx.questions_dir.as_deref(), ctx.today)?;
     let conn = &ctx.store.conn;
     let now = cards::now_for(ctx.today);
     match cmd {
@@ -442,19 +442,13 @@ pub fn review_lines(
         sm.hard,
         sm.good,
         sm.easy,
-        clock_text(sm.seconds as f64)
+        crate::util::fmt::clock(sm.seconds as f64)
     )?;
     let left = s.queue.len();
     if left > 0 {
         writeln!(out, "{left} card(s) still waiting today.")?;
     }
     Ok(s.summary.clone())
-}
-
-/// `m:ss`.
-pub fn clock_text(secs: f64) -> String {
-    let s = secs.max(0.0).round() as i64;
-    format!("{}:{:02}", s / 60, s % 60)
 }
 
 /// Options of a line-mode mock interview.
@@ -501,7 +495,7 @@ pub fn mock_lines(
     writeln!(
         out,
         "Mock interview · {count} question(s) · {} each · {}",
-        clock_text(minutes * 60.0),
+        crate::util::fmt::clock(minutes * 60.0),
         match &opts.topic {
             Some(t) => format!("topic {t}"),
             None if fixed.is_some() => "chosen question".into(),
@@ -529,7 +523,7 @@ pub fn mock_lines(
         writeln!(
             out,
             "You have {}. Type your answer notes; an empty line (or end of input) ends the answer.",
-            clock_text(minutes * 60.0)
+            crate::util::fmt::clock(minutes * 60.0)
         )?;
         out.flush()?;
         let t0 = std::time::Instant::now();
@@ -551,12 +545,17 @@ pub fn mock_lines(
             writeln!(
                 out,
                 "Time {} of {} — {} over.",
-                clock_text(secs),
-                clock_text(limit),
-                clock_text(secs - limit)
+                crate::util::fmt::clock(secs),
+                crate::util::fmt::clock(limit),
+                crate::util::fmt::clock(secs - limit)
             )?;
         } else {
-            writeln!(out, "Time {} of {}.", clock_text(secs), clock_text(limit))?;
+            writeln!(
+                out,
+                "Time {} of {}.",
+                crate::util::fmt::clock(secs),
+                crate::util::fmt::clock(limit)
+            )?;
         }
         writeln!(out, "\n── Model answer ──\n{}\n", q.answer)?;
         let rating = if eof {
@@ -634,7 +633,7 @@ pub fn mock_lines(
 }
 
 pub fn interview(ctx: &Context, cmd: &InterviewCmd) -> anyhow::Result<()> {
-    let bank = cards::open(ctx)?;
+    let bank = cards::open(&ctx.store, ctx.questions_dir.as_deref(), ctx.today)?;
     let conn = &ctx.store.conn;
     match cmd {
         InterviewCmd::Mock {
@@ -685,8 +684,8 @@ pub fn interview(ctx: &Context, cmd: &InterviewCmd) -> anyhow::Result<()> {
                         a.rating
                             .map(|r| format!("{r}/5"))
                             .unwrap_or_else(|| "-/5".into()),
-                        clock_text(a.seconds),
-                        clock_text(a.limit_secs),
+                        crate::util::fmt::clock(a.seconds),
+                        crate::util::fmt::clock(a.limit_secs),
                         crate::util::truncate(&a.question, 60)
                     );
                 }
@@ -725,8 +724,15 @@ pub fn interview(ctx: &Context, cmd: &InterviewCmd) -> anyhow::Result<()> {
 pub fn export(ctx: &Context, cmd: &ExportCmd) -> anyhow::Result<()> {
     match cmd {
         ExportCmd::Interview { out, cases } => {
-            let bank = cards::open(ctx)?;
-            let md = crate::export::interview::render(ctx, &bank, *cases)?;
+            let bank = cards::open(&ctx.store, ctx.questions_dir.as_deref(), ctx.today)?;
+            let md = crate::export::interview::render(
+                &ctx.store.conn,
+                &ctx.data_dir,
+                &ctx.config.cards,
+                ctx.today,
+                &bank,
+                *cases,
+            )?;
             if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;

@@ -119,7 +119,7 @@ fn bar(ratio: f64, width: usize) -> String {
 }
 
 fn status(ctx: &Context, json: bool) -> anyhow::Result<()> {
-    let o = overview::load(ctx)?;
+    let o = overview::load(&ctx.store.conn, ctx.today)?;
     if json {
         return print_json(&o);
     }
@@ -689,7 +689,7 @@ fn deliverable(ctx: &Context, cmd: &DeliverableCmd) -> anyhow::Result<()> {
     let conn = &ctx.store.conn;
     match cmd {
         DeliverableCmd::List { json } => {
-            let o = overview::load(ctx)?;
+            let o = overview::load(&ctx.store.conn, ctx.today)?;
             if *json {
                 let v: Vec<_> = o
                     .deliverables

@@ -254,21 +254,6 @@ fn now() -> f64 {
     runs::proc::now()
 }
 
-pub fn fmt_value(v: Option<f64>) -> String {
-    match v {
-        None => "NaN".into(),
-        Some(x) if x.is_infinite() => {
-            if x > 0.0 {
-                "inf".into()
-            } else {
-                "-inf".into()
-            }
-        }
-        Some(x) if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e5) => format!("{x:.3e}"),
-        Some(x) => format!("{x:.4}"),
-    }
-}
-
 fn status_text(r: &query::RunRow) -> String {
     let mut s = r.status.as_str().to_string();
     if r.stalled {
@@ -359,7 +344,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                     "{:<40} {:<18} {:>8}  {:<18} {}",
                     r.id,
                     status_text(r),
-                    runs::fmt_duration(r.duration(now())),
+                    crate::util::fmt::duration(r.duration(now())),
                     r.project.clone().unwrap_or_else(|| "-".into()),
                     params.join(" ")
                 );
@@ -414,7 +399,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             }
             println!(
                 "  duration {}  lines {}",
-                runs::fmt_duration(r.duration(now())),
+                crate::util::fmt::duration(r.duration(now())),
                 r.lines
             );
             if let Some(m) = &meta {
@@ -463,9 +448,13 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                         "  {:<20} {:>8} {:>12} {:>12} {:>12}",
                         s.key,
                         s.count,
-                        fmt_value(s.last),
-                        s.min.map(|m| fmt_value(Some(m))).unwrap_or("-".into()),
-                        s.max.map(|m| fmt_value(Some(m))).unwrap_or("-".into())
+                        crate::util::fmt::value(s.last),
+                        s.min
+                            .map(|m| crate::util::fmt::value(Some(m)))
+                            .unwrap_or("-".into()),
+                        s.max
+                            .map(|m| crate::util::fmt::value(Some(m)))
+                            .unwrap_or("-".into())
                     );
                 }
             }
@@ -577,7 +566,7 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
                     let v = s
                         .iter()
                         .find(|m| &m.key == k)
-                        .map(|m| fmt_value(m.last))
+                        .map(|m| crate::util::fmt::value(m.last))
                         .unwrap_or("-".into());
                     print!(" {v:>14}");
                 }

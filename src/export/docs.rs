@@ -417,7 +417,7 @@ pub fn roadmap(conn: &Connection, src: &Sources) -> anyhow::Result<String> {
                 if let Some((r, key, v, n)) = src.best_run(conn, name)? {
                     s.push_str(&format!(
                         "\nBest so far: {key} = {} in {} ({n} completed run{}).\n",
-                        crate::cli::runs::fmt_value(Some(v)),
+                        crate::util::fmt::value(Some(v)),
                         code(&r.id),
                         if n == 1 { "" } else { "s" }
                     ));
@@ -666,7 +666,7 @@ fn preliminary(conn: &Connection, src: &Sources) -> anyhow::Result<String> {
                 code(&p.manifest.name),
                 cell(&p.manifest.title),
                 key,
-                crate::cli::runs::fmt_value(Some(v)),
+                crate::util::fmt::value(Some(v)),
                 code(&r.id)
             ));
         }
@@ -821,7 +821,7 @@ pub fn project_plan(conn: &Connection, src: &Sources) -> anyhow::Result<String> 
             if let Some((r, key, v, _)) = src.best_run(conn, p)? {
                 best.push(format!(
                     "{p}: {key} {} ({})",
-                    crate::cli::runs::fmt_value(Some(v)),
+                    crate::util::fmt::value(Some(v)),
                     code(&r.id)
                 ));
             }

@@ -6,15 +6,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::path::Path;
 
 use anyhow::Context as _;
+use chrono::NaiveDate;
 use rusqlite::Connection;
 
-use crate::app::Context;
 use crate::cards::bank::{Bank, Kind, Question, Topic};
 use crate::cards::mock::{self, AnswerRow, TopicScore};
 use crate::runs::project::{Goal, Project};
 use crate::runs::query::{self, MetricSummary, RunRow};
+use crate::util::fmt;
 
 /// A note as the sheet quotes it.
 #[derive(Debug, Clone)]
@@ -86,30 +88,9 @@ fn quote(text: &str) -> String {
     out
 }
 
-fn clock(secs: f64) -> String {
-    crate::cli::cards::clock_text(secs)
-}
-
-fn fmt_num(v: f64) -> String {
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    let a = v.abs();
-    if a != 0.0 && !(1e-3..1e5).contains(&a) {
-        format!("{v:.3e}")
-    } else if a >= 100.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.4}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    }
-}
-
 /// The theory topics of step 8 in plan order: (item id, title).
-fn theory_items(ctx: &Context) -> anyhow::Result<Vec<(String, String)>> {
-    let plan = ctx.plan()?;
+fn theory_items(conn: &Connection) -> anyhow::Result<Vec<(String, String)>> {
+    let plan = crate::plan::progress::load_plan(conn)?;
     Ok(plan
         .steps
         .iter()
@@ -120,17 +101,20 @@ fn theory_items(ctx: &Context) -> anyhow::Result<Vec<(String, String)>> {
         .collect())
 }
 
-pub fn render(ctx: &Context, bank: &Bank, cases: usize) -> anyhow::Result<String> {
-    let conn = &ctx.store.conn;
+/// The sheet as Markdown, from the plan, cards, mock answers and runs in `conn`, the
+/// projects of `data_dir`, and up to `cases` case studies.
+pub fn render(
+    conn: &Connection,
+    data_dir: &Path,
+    cards: &crate::cards::Settings,
+    today: NaiveDate,
+    bank: &Bank,
+    cases: usize,
+) -> anyhow::Result<String> {
     let latest = mock::latest(conn)?;
     let scores = mock::topic_scores(conn, bank)?;
-    let stats = crate::cards::stats(
-        conn,
-        &ctx.config.cards,
-        crate::cards::now_for(ctx.today),
-        ctx.today,
-    )?;
-    let mut items = theory_items(ctx)?;
+    let stats = crate::cards::stats(conn, cards, crate::cards::now_for(today), today)?;
+    let mut items = theory_items(conn)?;
     if items.is_empty() {
         // A curriculum of the user's own without step 8: the bank's theory topics.
         items = bank
@@ -146,7 +130,7 @@ pub fn render(ctx: &Context, bank: &Bank, cases: usize) -> anyhow::Result<String
     let _ = writeln!(
         md,
         "Exported by labbook on {}. The question bank holds {} questions; {} of them answered in mock interviews; {} flashcards ({} due today, {} learnt).\n",
-        ctx.today,
+        today,
         bank.questions().count(),
         answered,
         stats.total - stats.suspended - stats.orphaned,
@@ -211,7 +195,7 @@ pub fn render(ctx: &Context, bank: &Bank, cases: usize) -> anyhow::Result<String
     for q in practice {
         question_block(&mut md, q, latest.get(&q.id));
     }
-    case_studies(&mut md, ctx, cases)?;
+    case_studies(&mut md, conn, data_dir, cases)?;
     Ok(md)
 }
 
@@ -323,8 +307,8 @@ fn question_block(md: &mut String, q: &Question, a: Option<&AnswerRow>) {
                 a.rating
                     .map(|r| format!("{r}/5"))
                     .unwrap_or_else(|| "unrated".into()),
-                clock(a.seconds),
-                clock(a.limit_secs)
+                fmt::clock(a.seconds),
+                fmt::clock(a.limit_secs)
             );
             if a.answer.trim().is_empty() {
                 let _ = writeln!(md, "> (no notes typed)\n");
@@ -388,11 +372,15 @@ fn best_value(s: &MetricSummary, goal: Goal) -> Option<(f64, Option<i64>)> {
     .filter(|(v, _)| v.is_finite())
 }
 
-fn case_studies(md: &mut String, ctx: &Context, cases: usize) -> anyhow::Result<()> {
-    let conn = &ctx.store.conn;
+fn case_studies(
+    md: &mut String,
+    conn: &Connection,
+    data_dir: &Path,
+    cases: usize,
+) -> anyhow::Result<()> {
     let _ = writeln!(md, "## Case studies from your runs\n");
     let runs = query::list(conn)?;
-    let projects = crate::runs::project::load_all(&ctx.data_dir).unwrap_or_default();
+    let projects = crate::runs::project::load_all(data_dir).unwrap_or_default();
     let mut groups: BTreeMap<String, ProjectRuns> = BTreeMap::new();
     for r in runs {
         if !matches!(r.status, crate::runs::fsm::Status::Completed) {
@@ -520,7 +508,7 @@ fn case_study(
     let _ = write!(
         md,
         "**Result.** Best `{key}` = {} at step {} ({dir}).",
-        fmt_num(value),
+        fmt::value(Some(value)),
         step.map(|s| s.to_string()).unwrap_or_else(|| "–".into())
     );
     if scored.len() > 1 {
@@ -540,11 +528,11 @@ fn case_study(
                 md,
                 " Against the first run `{}` ({}): {}{pct}.",
                 baseline.0.id,
-                fmt_num(baseline.2),
+                fmt::value(Some(baseline.2)),
                 if d >= 0.0 {
-                    format!("+{}", fmt_num(d))
+                    format!("+{}", fmt::value(Some(d)))
                 } else {
-                    fmt_num(d)
+                    fmt::value(Some(d))
                 }
             );
         }
@@ -554,8 +542,8 @@ fn case_study(
             md,
             " Over all {} runs: {} to {}.",
             vals.len(),
-            fmt_num(vals[0]),
-            fmt_num(vals[vals.len() - 1])
+            fmt::value(Some(vals[0])),
+            fmt::value(Some(vals[vals.len() - 1]))
         );
     }
     md.push_str("\n\n");
@@ -565,7 +553,7 @@ fn case_study(
         let opt = |v: Option<f64>, s: Option<i64>| match v {
             Some(v) => format!(
                 "{}{}",
-                fmt_num(v),
+                fmt::value(Some(v)),
                 s.map(|s| format!(" ({s})")).unwrap_or_default()
             ),
             None => "NaN".into(),
@@ -614,7 +602,7 @@ fn case_study(
             format!(
                 "Repeat the best configuration over more seeds ({} seed(s) so far) to put an error bar on {}, then change one factor at a time{}; write the decision you would now make differently in a note on `{}`.",
                 seeds.max(1),
-                fmt_num(value),
+                fmt::value(Some(value)),
                 if differing.is_empty() {
                     String::new()
                 } else {

@@ -393,7 +393,7 @@ pub fn render(p: &Progress) -> String {
                     .map(|(k, v, step, g)| {
                         format!(
                             "{k} {} ({}{})",
-                            crate::cli::runs::fmt_value(Some(*v)),
+                            crate::util::fmt::value(Some(*v)),
                             if *g == Goal::Min { "min" } else { "max" },
                             step.map(|s| format!(" at step {s}")).unwrap_or_default()
                         )
@@ -411,7 +411,7 @@ pub fn render(p: &Progress) -> String {
                     .filter(|_| r.status != crate::runs::Status::Completed)
                     .map(|x| format!(" ({})", cell(x)))
                     .unwrap_or_default(),
-                crate::runs::fmt_duration(r.ended_at.and_then(|e| r.started_at.map(|s| e - s))),
+                crate::util::fmt::duration(r.ended_at.and_then(|e| r.started_at.map(|s| e - s))),
                 cell(&best)
             ));
         }

@@ -574,7 +574,7 @@ impl Report {
                 code(&r.id),
                 r.status.as_str(),
                 r.started_at.map(fmt_epoch).unwrap_or_else(|| "-".into()),
-                runs::fmt_duration(r.ended_at.and_then(|e| r.started_at.map(|s| e - s))),
+                crate::util::fmt::duration(r.ended_at.and_then(|e| r.started_at.map(|s| e - s))),
                 self.cmp.summaries[i]
                     .iter()
                     .filter_map(|m| m.last_step)
@@ -823,7 +823,7 @@ impl Report {
                 let v = final_value(&self.cmp, i, &m.key);
                 let mut c = match v {
                     None => "-".to_string(),
-                    Some(x) => crate::cli::runs::fmt_value(if x.is_nan() { None } else { Some(x) }),
+                    Some(x) => crate::util::fmt::value(if x.is_nan() { None } else { Some(x) }),
                 };
                 if m.best.contains(&i) {
                     c = format!("**{c}**");

@@ -137,7 +137,7 @@ pub fn line_chart(c: &LineChart) -> String {
         .enumerate()
         .map(|(i, s)| {
             // About two points per pixel column: the exact envelope, a small file.
-            let pts = crate::tui::series::downsample(&s.points, (WIDTH - LEFT - RIGHT) as usize);
+            let pts = crate::runs::series::downsample(&s.points, (WIDTH - LEFT - RIGHT) as usize);
             (i, s, pts)
         })
         .collect();

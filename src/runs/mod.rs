@@ -11,6 +11,7 @@ pub mod proc;
 pub mod project;
 pub mod protocol;
 pub mod query;
+pub mod series;
 pub mod slurm;
 pub mod start;
 pub mod sweep;
@@ -131,20 +132,6 @@ pub fn plain(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// Human duration: `4.2s`, `3m07s`, `2h05m`; `-` when unknown.
-pub fn fmt_duration(secs: Option<f64>) -> String {
-    match secs {
-        None => "-".into(),
-        Some(s) if s < 60.0 => format!("{s:.1}s"),
-        Some(s) if s < 3600.0 => format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64),
-        Some(s) => format!(
-            "{}h{:02}m",
-            (s / 3600.0) as u64,
-            ((s % 3600.0) / 60.0) as u64
-        ),
     }
 }
 

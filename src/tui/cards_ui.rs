@@ -11,7 +11,7 @@ use super::theme::THEME;
 use crate::cards::mock::RATING_SCALE;
 use crate::cards::review::Summary;
 use crate::cards::{fmt_interval, CardState};
-use crate::cli::cards::clock_text;
+use crate::util::fmt::clock as clock_text;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     match &app.cards.view {

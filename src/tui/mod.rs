@@ -10,7 +10,6 @@ pub mod keymap;
 pub mod logbuf;
 pub mod runs;
 pub mod runs_ui;
-pub mod series;
 pub mod state;
 pub mod theme;
 pub mod turn_view;
@@ -112,7 +111,7 @@ fn cards_clock(ctx: &Context, started: std::time::Instant) -> chrono::DateTime<c
 pub fn load_cards(app: &mut App, ctx: &Context) -> anyhow::Result<()> {
     app.cards.settings = ctx.config.cards.clone();
     if app.cards.data.bank.is_none() && app.cards.data.error.is_none() {
-        match crate::cards::open(ctx) {
+        match crate::cards::open(&ctx.store, ctx.questions_dir.as_deref(), ctx.today) {
             Ok(b) => app.cards.data.bank = Some(std::sync::Arc::new(b)),
             Err(e) => app.cards.data.error = Some(format!("{e:#}")),
         }

@@ -326,7 +326,7 @@ impl RunsUi {
             }
         });
         let (raw, smooth) =
-            super::series::smooth_and_downsample(it, self.smoothing, (width * 2).max(16));
+            crate::runs::series::smooth_and_downsample(it, self.smoothing, (width * 2).max(16));
         (label, colour, raw, smooth)
     }
 
@@ -346,7 +346,7 @@ impl RunsUi {
                     let t = pts.first().map(|x| x.1).unwrap_or(t0);
                     self.line(
                         id.clone(),
-                        super::series::colour_index(id, PALETTE),
+                        crate::runs::series::colour_index(id, PALETTE),
                         pts,
                         t,
                         width,
@@ -371,7 +371,7 @@ impl RunsUi {
                     .iter()
                     .flat_map(|l| [l.2.as_slice(), l.3.as_slice()])
                     .collect();
-                let (x, y) = super::series::bounds(&all);
+                let (x, y) = crate::runs::series::bounds(&all);
                 let title = if lines.len() == 1 {
                     lines[0].0.clone()
                 } else {

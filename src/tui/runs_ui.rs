@@ -15,8 +15,8 @@ use ratatui::Frame;
 use super::runs::{Prepared, RunsView, PALETTE};
 use super::state::{App, Tab};
 use super::theme::THEME;
-use crate::cli::runs::fmt_value;
 use crate::runs::Status;
+use crate::util::fmt::value as fmt_value;
 
 const COLOURS: [Color; PALETTE] = [
     Color::Cyan,
@@ -123,7 +123,7 @@ fn table(f: &mut Frame, app: &App, area: Rect) {
                 Cell::from(Span::styled(mark, THEME.accent)),
                 Cell::from(Span::styled(status, status_style(r.status))),
                 Cell::from(r.id.clone()),
-                Cell::from(crate::runs::fmt_duration(r.duration(d.now))),
+                Cell::from(crate::util::fmt::duration(r.duration(d.now))),
                 Cell::from(params.join(" ")),
                 Cell::from(mtext),
                 Cell::from(Span::styled(spark, THEME.gauge)),
@@ -290,7 +290,7 @@ fn run_view(f: &mut Frame, app: &App, id: &str, area: Rect) {
     status.push(Span::raw(format!(
         "  {}  ·  {}  ·  {} lines",
         r.id,
-        crate::runs::fmt_duration(r.duration(d.now)),
+        crate::util::fmt::duration(r.duration(d.now)),
         r.lines
     )));
     if let Some(reason) = &r.reason {
@@ -454,7 +454,7 @@ fn compare(f: &mut Frame, app: &App, ids: &[String], area: Rect) {
     let rows: Vec<Row> = runs
         .iter()
         .map(|r| {
-            let c = COLOURS[super::series::colour_index(&r.id, PALETTE)];
+            let c = COLOURS[crate::runs::series::colour_index(&r.id, PALETTE)];
             let mut cells = vec![
                 Cell::from(Span::styled("━━", Style::default().fg(c))),
                 Cell::from(r.id.clone()),

@@ -1,15 +1,19 @@
 //! Small helpers shared across modules.
 
+pub mod fmt;
 pub mod rng;
 
-/// Stable 64-bit FNV-1a hash of some bytes, as hex (for "did this change" checks).
+/// The 64-bit FNV-1a hash of some bytes: stable across runs and platforms (unlike
+/// the standard library's hasher), for change checks and stable colours.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// [`fnv1a`] as 16 hex digits (for "did this change" checks stored in the database).
 pub fn content_hash(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    format!("{:016x}", fnv1a(bytes))
 }
 
 /// Every `*.md` file of a directory except its README.md, as (file name, path, text),

@@ -98,10 +98,7 @@ pub fn bounds(series: &[&[(f64, f64)]]) -> ([f64; 2], [f64; 2]) {
 
 /// A stable colour index for a run id (the same run keeps its colour everywhere).
 pub fn colour_index(id: &str, palette: usize) -> usize {
-    let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    (h % palette as u64) as usize
+    (crate::util::fnv1a(id.as_bytes()) % palette.max(1) as u64) as usize
 }
 
 #[cfg(test)]
