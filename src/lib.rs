@@ -5,7 +5,6 @@
 
 pub mod app;
 pub mod audio;
-pub mod bench;
 pub mod cards;
 pub mod cli;
 pub mod config;

@@ -12,6 +12,7 @@
 //! | [`resample`] | sample-rate conversion (rubato's windowed-sinc resampler)          |
 
 pub mod augment;
+pub mod bench;
 pub mod dsp;
 pub mod mel;
 pub mod mfcc;

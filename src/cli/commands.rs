@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use anyhow::{bail, Context as _};
 use serde_json::json;
 
-use super::{BenchCmd, Cli, Command, DeliverableCmd, NoteCmd, PaperCmd, PlanArgs, ScheduleArgs};
+use super::{Cli, Command, DeliverableCmd, NoteCmd, PaperCmd, PlanArgs, ScheduleArgs};
 use crate::app::{Context, Options};
 use crate::papers::{self, Filter, PaperUpdate, Status};
 use crate::plan::{progress, Schedule};
@@ -41,49 +41,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             return crate::runs::sweep::run_runner(&crate::runs::start::exe()?, dir)
         }
         Command::Exp { name, params } => return crate::exp::run(name, params),
-        Command::Flood { rate, secs } => return crate::bench::flood(*rate, *secs),
+        Command::Flood { rate, secs } => return crate::runs::bench::flood(*rate, *secs),
         Command::Audio(a) => return super::audio::audio_cmd(a),
         Command::Eval(e) => return super::audio::eval_cmd(e),
         Command::Data(d) => return super::audio::data_cmd(d, cli.data_dir.as_deref()),
-        Command::Bench(BenchCmd::Lm {
-            corpus,
-            warmup,
-            steps,
-            threads,
-            device,
-        }) => return crate::bench::lm(corpus.as_deref(), *warmup, *steps, *threads, device),
-        Command::Bench(BenchCmd::Mel {
-            wav,
-            runs,
-            n_mels,
-            out,
-        }) => return crate::bench::mel(wav.as_deref(), *runs, *n_mels, out.as_deref()),
-        Command::Bench(BenchCmd::Follow { rate, secs }) => {
-            return crate::bench::follow(&crate::runs::start::exe()?, *rate, *secs)
-        }
-        Command::Bench(BenchCmd::Chart {
-            runs,
-            points,
-            frames,
-        }) => return crate::bench::chart(*runs, *points, *frames),
+        Command::Bench(b) => return super::bench::run(b),
         _ => {}
-    }
-    if let Command::Bench(BenchCmd::Ingest {
-        points,
-        per_line,
-        iters,
-    }) = cmd
-    {
-        return crate::bench::ingest(*points, *per_line, *iters);
-    }
-    if let Command::Bench(BenchCmd::Startup {
-        papers,
-        notes,
-        iters,
-        keep,
-    }) = cmd
-    {
-        return crate::bench::startup(*papers, *notes, *iters, keep.as_deref());
     }
     let mut ctx = Context::open(&options(&cli))?;
     match cmd {

@@ -1,6 +1,7 @@
 //! Command-line interface (clap). No subcommand opens the TUI.
 
 pub mod audio;
+pub mod bench;
 pub mod cards;
 mod commands;
 pub mod demo;
@@ -108,7 +109,7 @@ pub enum Command {
     Export(export::ExportCmd),
     /// Benchmarks.
     #[command(subcommand)]
-    Bench(BenchCmd),
+    Bench(bench::BenchCmd),
     /// Live demos, each recorded as a run: `turn-taking`.
     #[command(subcommand)]
     Demo(demo::DemoCmd),
@@ -301,77 +302,5 @@ pub enum DeliverableCmd {
         paper: Option<String>,
         #[arg(long)]
         url: Option<String>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCmd {
-    /// Train the LM in the PyTorch reference's configuration; one JSON line of timings.
-    /// Whisper's log-mel on 30 s of audio (or a WAV): median of RUNS calls, one JSON line.
-    Mel {
-        /// A WAV file (default: 30 s of synthetic 16 kHz audio).
-        #[arg(long)]
-        wav: Option<PathBuf>,
-        #[arg(long, default_value_t = 50)]
-        runs: usize,
-        #[arg(long, default_value_t = 80)]
-        n_mels: usize,
-        /// Also write the matrix (.npy) for checking against the reference.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    Lm {
-        /// Text file (default: the built-in corpus).
-        #[arg(long)]
-        corpus: Option<PathBuf>,
-        #[arg(long, default_value_t = 10)]
-        warmup: usize,
-        #[arg(long, default_value_t = 50)]
-        steps: usize,
-        /// Worker threads (0: all cores).
-        #[arg(long, default_value_t = 2)]
-        threads: usize,
-        /// cpu, cuda or cuda:N (cuda needs a build with `--features cuda`).
-        #[arg(long, default_value = "cpu")]
-        device: String,
-    },
-    /// Follow a run printing RATE lines/s like the TUI run view: frame times, memory.
-    Follow {
-        #[arg(long, default_value_t = 200_000)]
-        rate: u64,
-        #[arg(long, default_value_t = 5.0)]
-        secs: f64,
-    },
-    /// Draw 10 runs × N points overlaid; ratatui's Chart with every point as reference.
-    Chart {
-        #[arg(long, default_value_t = 10)]
-        runs: usize,
-        #[arg(long, default_value_t = 1_000_000)]
-        points: usize,
-        #[arg(long, default_value_t = 60)]
-        frames: usize,
-    },
-    /// Metric points per second from a run's log into SQLite (one thread).
-    Ingest {
-        #[arg(long, default_value_t = 2_000_000)]
-        points: usize,
-        /// Metrics per JSON line.
-        #[arg(long, default_value_t = 10)]
-        per_line: usize,
-        #[arg(long, default_value_t = 5)]
-        iters: usize,
-    },
-    /// Time to first TUI frame and paper filtering on a large synthetic database.
-    Startup {
-        #[arg(long, default_value_t = 10_000)]
-        papers: usize,
-        #[arg(long, default_value_t = 10_000)]
-        notes: usize,
-        /// Repetitions (medians are reported).
-        #[arg(long, default_value_t = 15)]
-        iters: usize,
-        /// Build the database in DIR and keep it (default: a temporary directory).
-        #[arg(long, value_name = "DIR")]
-        keep: Option<PathBuf>,
     },
 }

@@ -4,6 +4,7 @@
 //! the index: ingestion tails the files and stores metrics (decision 2), reconciling
 //! each run's status from the files and `/proc`.
 
+pub mod bench;
 pub mod fsm;
 pub mod ingest;
 pub mod launch;

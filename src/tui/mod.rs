@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod audio_view;
+pub mod bench;
 pub mod cards;
 pub mod cards_ui;
 pub mod editor;

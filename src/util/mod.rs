@@ -47,6 +47,19 @@ pub fn split_kv(s: &str) -> anyhow::Result<(String, String)> {
     }
 }
 
+/// A fresh scratch directory `labbook-<what>-<pid>` under the system's temporary
+/// directory (an old one of the same name is cleared first). The caller removes it.
+pub fn scratch_dir(what: &str) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context as _;
+    let dir = std::env::temp_dir().join(format!("labbook-{what}-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("clearing an old scratch directory {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
 /// A filename-safe slug of a title.
 pub fn slug(s: &str) -> String {
     let mut out = String::new();

@@ -2,6 +2,7 @@
 //! report progress with the metrics protocol (loss, val_loss, val_ppl, lr, grad_norm,
 //! tokens_per_s).
 
+pub mod bench;
 pub mod model;
 pub mod ops;
 pub mod optim;
