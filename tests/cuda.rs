@@ -31,7 +31,7 @@ fn data(dev: &Device) -> (Tensor, Tensor) {
 
 #[test]
 fn cuda_matches_the_cpu_in_loss_and_gradients() {
-    let gpu = labbook::exp::lm::device("cuda:0").expect("a CUDA device");
+    let gpu = labbook::nn::device("cuda:0").expect("a CUDA device");
     for pos in [
         Position::Learned,
         Position::Sinusoidal,

@@ -5,7 +5,8 @@
 use candle_core::{Device, Tensor};
 use candle_nn::Optimizer;
 use labbook::exp::lm::model::{Config, Gpt, Position};
-use labbook::exp::lm::{batch, clip_grads, lr_at, Corpus, Hparams, Lcg};
+use labbook::exp::lm::{batch, lr_at, Corpus, Hparams, Lcg};
+use labbook::nn::clip_grads;
 
 const VARIANTS: [Position; 4] = [
     Position::Learned,
@@ -343,14 +344,14 @@ fn bad_parameters_fail_with_a_clear_message() {
         labbook::exp::lm::tokenizer::Kind::Bpe { vocab_size: 512 }
     );
     if !candle_core::utils::cuda_is_available() {
-        let e = labbook::exp::lm::device("cuda:0").unwrap_err().to_string();
+        let e = labbook::nn::device("cuda:0").unwrap_err().to_string();
         assert!(e.contains("--features cuda"), "{e}");
     }
 }
 
 #[test]
 fn dropout_only_acts_in_training_and_is_seeded() {
-    use labbook::exp::lm::model::Rng;
+    use labbook::util::rng::Rng;
     let mut cfg = tiny(Position::Learned);
     cfg.dropout = 0.3;
     let (model, _) = Gpt::new(cfg, 5, &Device::Cpu).unwrap();
@@ -525,7 +526,7 @@ fn checkpoints_are_written_and_resumed_from_the_command_line() {
 
 #[test]
 fn fused_softmax_matches_the_composed_one_and_finite_differences() {
-    use labbook::exp::lm::ops::{softmax, softmax_composed};
+    use labbook::nn::ops::{softmax, softmax_composed};
     let dev = Device::Cpu;
     let vals: Vec<f32> = (0..2 * 3 * 7)
         .map(|i| ((i * 37 % 17) as f32 - 8.0) * 0.3)
@@ -601,7 +602,7 @@ fn fused_softmax_matches_the_composed_one_and_finite_differences() {
 
 #[test]
 fn fused_layer_norm_matches_the_composed_one_and_finite_differences() {
-    use labbook::exp::lm::ops::{layer_norm, layer_norm_composed};
+    use labbook::nn::ops::{layer_norm, layer_norm_composed};
     let dev = Device::Cpu;
     let xv: Vec<f32> = (0..2 * 3 * 8)
         .map(|i| ((i * 29 % 13) as f32 - 6.0) * 0.4)
@@ -758,7 +759,7 @@ fn check_fused_op(
 
 #[test]
 fn fused_gelu_matches_erf_gelu_and_finite_differences() {
-    use labbook::exp::lm::ops::gelu;
+    use labbook::nn::ops::gelu;
     // From deep in the negative tail to the linear regime, plus a vector long enough to
     // take the parallel path (many chunks).
     let vals: Vec<f32> = (0..97).map(|i| (i as f32 - 48.0) * 0.17).collect();
@@ -780,7 +781,7 @@ fn fused_gelu_matches_erf_gelu_and_finite_differences() {
 #[test]
 fn fused_causal_softmax_matches_the_masked_softmax_and_finite_differences() {
     use labbook::exp::lm::model::alibi_slopes;
-    use labbook::exp::lm::ops::{causal_softmax, softmax_composed};
+    use labbook::nn::ops::{causal_softmax, softmax_composed};
     let (b, h, t) = (2usize, 4usize, 5usize);
     let n = b * h * t * t;
     let vals: Vec<f32> = (0..n)
@@ -848,7 +849,7 @@ fn variants_that_extrapolate_are_evaluated_beyond_the_training_context() {
 
 #[test]
 fn fused_linear_matches_the_matmul_and_finite_differences() {
-    use labbook::exp::lm::ops::{linear, linear_composed};
+    use labbook::nn::ops::{linear, linear_composed};
     let dev = Device::Cpu;
     let xv: Vec<f32> = (0..2 * 3 * 5)
         .map(|i| ((i * 13 % 11) as f32 - 5.0) * 0.3)
@@ -887,7 +888,7 @@ fn attention_composed(
     rope: Option<(&Tensor, &Tensor)>,
 ) -> candle_core::Result<Tensor> {
     use labbook::exp::lm::model::apply_rope;
-    use labbook::exp::lm::ops::softmax_composed;
+    use labbook::nn::ops::softmax_composed;
     let (b, t, c3) = qkv.dims3()?;
     let c = c3 / 3;
     let hs = c / nh;
@@ -920,7 +921,7 @@ fn attention_composed(
 #[test]
 fn fused_attention_matches_the_composed_one_and_finite_differences() {
     use labbook::exp::lm::model::alibi_slopes;
-    use labbook::exp::lm::ops::{attention, Attention};
+    use labbook::nn::ops::{attention, Attention};
     let (b, t, nh, hs) = (2usize, 5usize, 2usize, 4usize);
     let c = nh * hs;
     let vals: Vec<f32> = (0..b * t * 3 * c)

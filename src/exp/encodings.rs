@@ -22,9 +22,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use candle_core::{DType, Device, Tensor, Var, D};
 
-use super::lm::model::Rng;
-use super::lm::optim::AdamW;
 use crate::audio::{self, synth};
+use crate::nn::optim::AdamW;
+use crate::util::rng::Rng;
 
 /// Frames (10 ms) the learned encoder sees per word: longer words are cropped around
 /// their centre, shorter ones padded.
@@ -513,7 +513,7 @@ fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
 
 /// Run the experiment in the foreground (metrics records on stdout).
 pub fn run(params: &[String]) -> anyhow::Result<()> {
-    super::lm::on_pool(|| run_inner(params))
+    crate::nn::on_pool(|| run_inner(params))
 }
 
 fn run_inner(params: &[String]) -> anyhow::Result<()> {

@@ -2,7 +2,6 @@
 //! Each one lands with its own issue; until then it is listed here as not built, and
 //! running it says so instead of pretending.
 
-pub mod checkpoint;
 pub mod encodings;
 pub mod lm;
 pub mod params;

@@ -26,12 +26,12 @@ use anyhow::bail;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
-use super::lm::model::Rng;
-use super::lm::optim::AdamW;
+use crate::nn::optim::AdamW;
 use crate::turn::eval::{self, Dialogue, Trace};
 use crate::turn::features::{feature_mask, N_FEATURES, VAD_FEATURE};
 use crate::turn::model::{EotConfig, EotModel, EotNet};
 use crate::turn::EotDetector;
+use crate::util::rng::Rng;
 use crate::vad::trained::bce_with_logits;
 use crate::vad::Vad;
 
@@ -230,7 +230,7 @@ fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
 
 /// Run the experiment in the foreground (metrics records on stdout).
 pub fn run(params: &[String]) -> anyhow::Result<()> {
-    super::lm::on_pool(|| run_inner(params))
+    crate::nn::on_pool(|| run_inner(params))
 }
 
 const HORIZON: usize = 300;

@@ -25,9 +25,9 @@ use anyhow::{anyhow, bail, Context};
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
-use super::lm::model::Rng;
-use super::lm::optim::AdamW;
 use crate::audio::{self, augment, synth};
+use crate::nn::optim::AdamW;
+use crate::util::rng::Rng;
 use crate::vad::eval::{f1, roc_auc};
 use crate::vad::trained::{
     bce_with_logits, decide, save, FrontEnd, NetShape, TrainedVad, TrainedVadConfig, VadNet, HOP,
@@ -355,7 +355,7 @@ fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
 
 /// Run the experiment in the foreground (metrics records on stdout).
 pub fn run(params: &[String]) -> anyhow::Result<()> {
-    super::lm::on_pool(|| run_inner(params))
+    crate::nn::on_pool(|| run_inner(params))
 }
 
 fn batch(

@@ -16,7 +16,7 @@ use candle_core::{DType, Device, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
 use super::features::N_FEATURES;
-use crate::exp::lm::model::Rng;
+use crate::util::rng::Rng;
 use crate::vad::trained::{gelu, init_var};
 
 /// Everything beside the weights.
@@ -151,7 +151,7 @@ impl EotModel {
 
     /// Load `FILE.safetensors` and the `FILE.json` beside it.
     pub fn load(path: &Path) -> anyhow::Result<EotModel> {
-        let (config, t) = crate::exp::checkpoint::load(path, "end-of-turn", "labbook exp turn")?;
+        let (config, t) = crate::nn::checkpoint::load(path, "end-of-turn", "labbook exp turn")?;
         EotModel::new(config, &t).with_context(|| format!("loading {}", path.display()))
     }
 
@@ -161,7 +161,7 @@ impl EotModel {
         tensors: &HashMap<String, Tensor>,
         config: &EotConfig,
     ) -> anyhow::Result<()> {
-        crate::exp::checkpoint::save(path, tensors, config)
+        crate::nn::checkpoint::save(path, tensors, config)
     }
 
     /// Standardise and mask raw features in place.

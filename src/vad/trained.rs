@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Vad;
 use crate::audio::dsp::{RealFft, RealFftScratch};
-use crate::exp::lm::model::Rng;
+use crate::util::rng::Rng;
 
 /// Samples per hop (10 ms at 16 kHz).
 pub const HOP: usize = 160;
@@ -354,7 +354,7 @@ pub fn save(
     tensors: &HashMap<String, Tensor>,
     cfg: &TrainedVadConfig,
 ) -> anyhow::Result<()> {
-    crate::exp::checkpoint::save(path, tensors, cfg)
+    crate::nn::checkpoint::save(path, tensors, cfg)
 }
 
 /// One causal conv layer's streaming state.
@@ -536,7 +536,7 @@ impl TrainedVad {
     /// Load `FILE.safetensors` and the `FILE.json` beside it.
     pub fn load(path: &Path) -> anyhow::Result<TrainedVad> {
         let (config, tensors) =
-            crate::exp::checkpoint::load(path, "trained VAD", "labbook exp vad")?;
+            crate::nn::checkpoint::load(path, "trained VAD", "labbook exp vad")?;
         TrainedVad::new(config, &tensors).with_context(|| format!("loading {}", path.display()))
     }
 

@@ -25,7 +25,7 @@ pub fn lm(
         Some(p) => lm::Corpus::load(&p.display().to_string())?,
         None => lm::Corpus::load(lm::DEFAULT_CORPUS)?,
     };
-    let dev = lm::device(device)?;
+    let dev = crate::nn::device(device)?;
     let cfg = model::Config {
         vocab: corpus.vocab_size(),
         block: 128,
@@ -38,12 +38,12 @@ pub fn lm(
     let (gpt, params) = model::Gpt::new(cfg, 1337, &dev)?;
     let vars = params.all();
     let nparams: usize = vars.iter().map(|v| v.elem_count()).sum();
-    let mut opt = lm::optim::AdamW::new(vars, 1e-3, 0.9, 0.99, 1e-8, 0.1)?;
+    let mut opt = crate::nn::optim::AdamW::new(vars, 1e-3, 0.9, 0.99, 1e-8, 0.1)?;
     let mut rng = lm::Lcg(42);
     let (mut losses, mut times, mut tf, mut tb, mut to) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    // The loop runs on a worker of rayon's pool (see exp::lm::on_pool).
-    lm::on_pool(|| -> anyhow::Result<()> {
+    // The loop runs on a worker of rayon's pool (see nn::on_pool).
+    crate::nn::on_pool(|| -> anyhow::Result<()> {
         for step in 0..warmup + steps {
             let t0 = Instant::now();
             let (x, y) = lm::batch(&corpus.data, 16, 128, &mut rng, &dev)?;

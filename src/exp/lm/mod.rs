@@ -4,8 +4,6 @@
 
 pub mod bench;
 pub mod model;
-pub mod ops;
-pub mod optim;
 pub mod tokenizer;
 
 use std::io::Write;
@@ -14,7 +12,9 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context};
 use candle_core::{Device, Tensor};
 
-use model::{Config, Gpt, Position, Rng};
+use crate::nn::{clip_grads, optim};
+use crate::util::rng::Rng;
+use model::{Config, Gpt, Position};
 
 /// The corpus shipped with labbook (see data/corpus/README.md).
 pub const DEFAULT_CORPUS: &str = "data/corpus/tiny.txt";
@@ -131,7 +131,7 @@ impl Hparams {
                 "tokenizer" => tokenizer = v.to_string(),
                 "vocab_size" => vocab_size = Some(kv.usize()?),
                 "device" => {
-                    parse_device_spec(v)?;
+                    crate::nn::parse_device_spec(v)?;
                     h.device = v.to_string();
                 }
                 other => bail!("unknown parameter `{other}` for the lm experiment"),
@@ -232,44 +232,6 @@ impl Corpus {
     }
 }
 
-/// `cpu`, `cuda` or `cuda:N` → (is cuda, ordinal); anything else is an error.
-fn parse_device_spec(spec: &str) -> anyhow::Result<Option<usize>> {
-    match spec {
-        "cpu" => Ok(None),
-        "cuda" => Ok(Some(0)),
-        s => match s.strip_prefix("cuda:").map(str::parse::<usize>) {
-            Some(Ok(n)) => Ok(Some(n)),
-            _ => bail!("device={spec}: expected cpu, cuda or cuda:N"),
-        },
-    }
-}
-
-/// The Candle device for `cpu`, `cuda` or `cuda:N`. A build without the `cuda` feature
-/// says how to get one instead of failing somewhere inside Candle.
-pub fn device(spec: &str) -> anyhow::Result<Device> {
-    match parse_device_spec(spec)? {
-        None => Ok(Device::Cpu),
-        Some(n) => {
-            if !candle_core::utils::cuda_is_available() {
-                bail!(
-                    "device={spec}: this labbook was built without CUDA; build it with \
-                     `cargo build --release --features cuda` (README, section CUDA)"
-                );
-            }
-            Device::new_cuda(n).with_context(|| format!("opening CUDA device {n}"))
-        }
-    }
-}
-
-/// Run `f` on a worker thread of rayon's global pool (the caller sleeps until it is
-/// done). Candle's matmuls and the fused kernels run their parallel parts on that pool;
-/// running the training loop's own sequential work on one of its workers, too, keeps
-/// the runnable threads at the pool's size instead of one more — on a 2-core machine
-/// an extra thread steals the core the loop needs while idle workers spin.
-pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    rayon::scope(|_| f())
-}
-
 /// The reference's batch sampler: a 64-bit LCG, offset = (s >> 33) % (len − block − 1).
 pub struct Lcg(pub u64);
 
@@ -314,31 +276,6 @@ pub fn lr_at(step: usize, h: &Hparams) -> f64 {
     let progress = ((step - h.warmup) as f64 / span).min(1.0);
     let min = h.lr * 0.1;
     min + 0.5 * (h.lr - min) * (1.0 + (std::f64::consts::PI * progress).cos())
-}
-
-/// Scale gradients so their global L2 norm is at most `clip`; returns the norm before.
-pub fn clip_grads(
-    grads: &mut candle_core::backprop::GradStore,
-    vars: &[candle_core::Var],
-    clip: f64,
-) -> candle_core::Result<f64> {
-    let mut total = 0f64;
-    for v in vars {
-        if let Some(g) = grads.get(v.as_tensor()) {
-            total += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
-        }
-    }
-    let norm = total.sqrt();
-    if clip > 0.0 && norm > clip {
-        let scale = clip / (norm + 1e-6);
-        for v in vars {
-            if let Some(g) = grads.get(v.as_tensor()) {
-                let scaled = (g * scale)?;
-                grads.insert(v.as_tensor(), scaled);
-            }
-        }
-    }
-    Ok(norm)
 }
 
 fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
@@ -391,7 +328,7 @@ impl Trainer {
                 h.block_size
             );
         }
-        let dev = device(&h.device)?;
+        let dev = crate::nn::device(&h.device)?;
         let cfg = Config {
             vocab: corpus.vocab_size(),
             block: h.block_size,
@@ -616,7 +553,7 @@ impl Trainer {
 
 /// Run the experiment in the foreground, printing metrics records and log lines.
 pub fn run(params: &[String]) -> anyhow::Result<()> {
-    on_pool(|| run_inner(params))
+    crate::nn::on_pool(|| run_inner(params))
 }
 
 fn run_inner(params: &[String]) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@
 //! passes (`ops.rs`, each checked against finite differences); elsewhere, and for
 //! RoPE everywhere, they are composed from differentiable tensor ops.
 
+use crate::util::rng::Rng;
 use candle_core::{Device, Module, Result, Tensor, Var, D};
 
 /// How positions enter the model.
@@ -46,45 +47,6 @@ pub struct Config {
     pub dropout: f64,
 }
 
-/// SplitMix64: a small seeded generator, so initial weights are reproducible (candle's
-/// own CPU RNG cannot be seeded).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// The generator's state (`Rng::new(state)` continues the same sequence).
-    pub fn state(&self) -> u64 {
-        self.0
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in (0, 1].
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
-    }
-
-    /// Standard normal (Box–Muller).
-    pub fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
-
 /// The trainable parameters, by name (the order is fixed, so checkpoints and
 /// optimizers line up).
 pub struct Params {
@@ -120,13 +82,13 @@ struct LayerNorm {
 
 impl Module for LayerNorm {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        super::ops::layer_norm(x, &self.weight)
+        crate::nn::ops::layer_norm(x, &self.weight)
     }
 }
 
-/// x (…, in) · wᵀ (in, out) (see [`super::ops::linear`]).
+/// x (…, in) · wᵀ (in, out) (see [`crate::nn::ops::linear`]).
 fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
-    super::ops::linear(x, w)
+    crate::nn::ops::linear(x, w)
 }
 
 struct Block {
@@ -301,7 +263,7 @@ impl Gpt {
         for blk in &self.blocks {
             let a = self.attention(blk, &blk.ln_1.forward(&x)?, &mut train)?;
             x = (&x + self.dropout(a, &mut train)?)?;
-            let h = super::ops::gelu(&linear(&blk.ln_2.forward(&x)?, &blk.fc)?)?;
+            let h = crate::nn::ops::gelu(&linear(&blk.ln_2.forward(&x)?, &blk.fc)?)?;
             let m = linear(&h, &blk.fc_proj)?;
             x = (&x + self.dropout(m, &mut train)?)?;
         }
@@ -315,7 +277,7 @@ impl Gpt {
         let qkv = linear(x, &blk.c_attn)?; // (B, T, 3C)
         let scale = 1.0 / (hs as f64).sqrt();
         let dropping = train.is_some() && self.cfg.dropout > 0.0;
-        if super::ops::fused_available(&qkv) && !dropping {
+        if crate::nn::ops::fused_available(&qkv) && !dropping {
             // The whole of it as one op with its own backward (ops::Attention); the
             // composed form below is what it computes.
             let rope = match &self.rope {
@@ -326,8 +288,8 @@ impl Gpt {
                 None => None,
             };
             let slopes = self.alibi.as_ref().map(|_| alibi_slopes(nh));
-            let op = super::ops::Attention::new(nh, scale as f32, slopes, rope);
-            let y = super::ops::attention(&qkv, op)?; // (B, T, C)
+            let op = crate::nn::ops::Attention::new(nh, scale as f32, slopes, rope);
+            let y = crate::nn::ops::attention(&qkv, op)?; // (B, T, C)
             return linear(&y, &blk.c_proj);
         }
         let heads = |i: usize| -> Result<Tensor> {
@@ -342,17 +304,17 @@ impl Gpt {
             k = apply_rope(&k, &cos.narrow(0, 0, t)?, &sin.narrow(0, 0, t)?)?;
         }
         let scores = q.matmul(&k.t()?)?; // (B, H, T, T)
-        let att = if super::ops::fused_available(&scores) {
+        let att = if crate::nn::ops::fused_available(&scores) {
             // One pass: scale, causal mask, ALiBi and softmax (and one for the backward).
             let slopes = self.alibi.as_ref().map(|_| alibi_slopes(nh));
-            super::ops::causal_softmax(&scores, scale, slopes)?
+            crate::nn::ops::causal_softmax(&scores, scale, slopes)?
         } else {
             let mut att = (scores * scale)?;
             att = att.broadcast_add(&self.mask.narrow(0, 0, t)?.narrow(1, 0, t)?)?;
             if let Some(al) = &self.alibi {
                 att = att.broadcast_add(&al.narrow(1, 0, t)?.narrow(2, 0, t)?)?;
             }
-            super::ops::softmax(&att)?
+            crate::nn::ops::softmax(&att)?
         };
         let y = self.dropout(att, train)?.matmul(&v)?; // (B, H, T, hs)
         let y = y.transpose(1, 2)?.reshape((b, t, c))?;
