@@ -17,6 +17,7 @@ pub mod notes;
 pub mod overview;
 pub mod papers;
 pub mod plan;
+pub mod protocol;
 pub mod rt;
 pub mod runs;
 pub mod store;

@@ -6,6 +6,7 @@ use candle_core::{Device, Tensor};
 use candle_nn::Optimizer;
 use labbook::exp::lm::model::{Config, Gpt, Position};
 use labbook::exp::lm::{batch, lr_at, Corpus, Hparams, Lcg};
+use labbook::exp::Parameters;
 use labbook::nn::clip_grads;
 
 const VARIANTS: [Position; 4] = [
@@ -216,7 +217,7 @@ fn schedule_and_parameters() {
     assert!((lr_at(9, &h) - 1e-3).abs() < 1e-12);
     assert!((lr_at(100, &h) - 1e-4).abs() < 1e-9, "cosine ends at lr/10");
     assert!(lr_at(50, &h) < lr_at(20, &h));
-    let p = |s: &[&str]| Hparams::parse(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+    let p = |s: &[&str]| Hparams::from_pairs(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
     assert_eq!(
         p(&["position=rope", "steps=5"]).unwrap().position,
         Position::Rope
@@ -329,7 +330,7 @@ fn bad_parameters_fail_with_a_clear_message() {
         String::from_utf8_lossy(&out.stderr).contains("reading the corpus /nonexistent/text.txt")
     );
     let err = |p: &[&str]| {
-        Hparams::parse(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        Hparams::from_pairs(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>())
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default()
@@ -338,9 +339,9 @@ fn bad_parameters_fail_with_a_clear_message() {
     assert!(err(&["device=cuda:x"]).contains("expected cpu, cuda or cuda:N"));
     assert!(err(&["tokenizer=wordpiece"]).contains("expected char or bpe"));
     assert!(err(&["tokenizer=bpe", "vocab_size=many"]).contains("vocab_size=many"));
-    let h = Hparams::parse(&["tokenizer=bpe".into(), "device=cuda:1".into()]).unwrap();
+    let h = Hparams::from_pairs(&["tokenizer=bpe".into(), "device=cuda:1".into()]).unwrap();
     assert_eq!(
-        h.tokenizer,
+        h.tokenizer_kind(),
         labbook::exp::lm::tokenizer::Kind::Bpe { vocab_size: 512 }
     );
     if !candle_core::utils::cuda_is_available() {
@@ -424,7 +425,8 @@ fn resuming_from_a_checkpoint_continues_the_same_loss_curve() {
         let mut h = tiny_hparams(&corpus);
         if tokenizer == "bpe" {
             // With dropout too: its generator is part of the checkpoint.
-            h.tokenizer = labbook::exp::lm::tokenizer::Kind::Bpe { vocab_size: 40 };
+            h.tokenizer = labbook::exp::lm::Vocabulary::Bpe;
+            h.vocab_size = 40;
             h.dropout = 0.2;
         }
         resume_case(&h, &d.path().join(tokenizer));

@@ -380,7 +380,7 @@ fn the_demo_is_recorded_as_a_run_with_its_percentiles() {
 
 #[test]
 fn the_live_view_draws_state_signal_and_histogram() {
-    use labbook::runs::protocol::{parse_line, Line};
+    use labbook::protocol::{parse_line, Line};
     use labbook::tui::turn_view::{render, TurnData};
     let mut d = TurnData::default();
     let lines = [

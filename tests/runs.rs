@@ -174,10 +174,11 @@ fn a_missing_command_is_named() {
     assert!(String::from_utf8_lossy(&logs.stdout).contains("definitely-not-a-command-xyz"));
     // A project whose experiment is not built yet (whichever that is today).
     let projects = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("projects");
-    let unbuilt = labbook::exp::EXPERIMENTS
+    let unbuilt = labbook::exp::REGISTRY
         .iter()
-        .find(|(n, _, built)| !built && projects.join(n).join("project.toml").exists());
-    if let Some((name, _, _)) = unbuilt {
+        .map(|e| (e.name(), e.built().is_some()))
+        .find(|(n, built)| !built && projects.join(n).join("project.toml").exists());
+    if let Some((name, _)) = unbuilt {
         lb(d.path())
             .args(["run", "start", name])
             .assert()

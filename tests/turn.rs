@@ -698,7 +698,8 @@ fn the_model_answers_at_the_latest_after_its_longest_trained_pause() {
 
 #[test]
 fn the_loop_takes_the_saved_model_at_its_own_or_a_given_threshold() {
-    use labbook::rt::demo::{open_detector, Params};
+    use labbook::exp::latency::{open_detector, Params};
+    use labbook::exp::Parameters;
     let (net, m) = random_eot(5);
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("turn.safetensors");
@@ -711,7 +712,7 @@ fn the_loop_takes_the_saved_model_at_its_own_or_a_given_threshold() {
             format!("model={}", path.display()),
         ];
         kv.extend(extra.iter().map(|s| s.to_string()));
-        Params::parse(&kv).unwrap()
+        Params::from_pairs(&kv).unwrap()
     };
     assert_eq!(open_detector(&params(&[])).unwrap().threshold(), 0.8);
     let det = open_detector(&params(&["eot_threshold=0.3"])).unwrap();

@@ -508,16 +508,13 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
             webrtc,
             json,
         } => {
-            let mut vads: Vec<Box<dyn crate::vad::Vad>> =
-                vec![Box::new(crate::vad::EnergyVad::default())];
+            let mut specs = vec!["energy".to_string()];
             for m in webrtc.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
-                let mode: u8 = m
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("--webrtc {m}: expected modes 0, 1, 2 or 3"))?;
-                vads.push(Box::new(crate::vad::webrtc::WebRtcVad::new(mode, 30)?));
+                // 30 ms frames, as the benchmark has always scored WebRTC.
+                specs.push(format!("webrtc:{m}:30"));
             }
             if let Some(path) = trained {
-                vads.push(Box::new(crate::vad::trained::TrainedVad::load(path)?));
+                specs.push(format!("trained:{}", path.display()));
             }
             if let Some(path) = silero {
                 // A 32 ms chunk is a few tiny matmuls: threads cost more than they give
@@ -526,11 +523,12 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
                 if std::env::var_os("RAYON_NUM_THREADS").is_none() {
                     std::env::set_var("RAYON_NUM_THREADS", "1");
                 }
-                vads.push(Box::new(crate::vad::silero::SileroStream {
-                    model: crate::vad::silero::SileroVad::load(path)?,
-                    threshold: 0.5,
-                }));
+                specs.push(format!("silero:{}", path.display()));
             }
+            let mut vads = specs
+                .iter()
+                .map(|s| crate::vad::from_spec(s))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let rows = crate::vad::eval::evaluate(dir, &mut vads)?;
             if *json {
                 println!("{}", serde_json::to_string(&rows)?);

@@ -29,6 +29,39 @@ pub fn options(cli: &Cli) -> Options {
     }
 }
 
+/// `labbook exp [NAME]`: run one, or say what there is.
+fn exp(name: Option<&str>, params: &[String], help: bool, markdown: bool) -> anyhow::Result<()> {
+    match name {
+        None if markdown => print!("{}", crate::runs::project::experiments_table()?),
+        None => {
+            if help {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                if let Some(sub) = cmd.find_subcommand_mut("exp") {
+                    println!("{}", sub.render_help());
+                }
+            }
+            print!("{}", crate::exp::list());
+        }
+        Some(name) if help => {
+            print!("{}", crate::exp::help(name)?);
+            let projects: Vec<String> = crate::runs::project::built_in()?
+                .into_iter()
+                .filter(|p| crate::exp::find(name).map(|e| e.name()) == p.manifest.exp.as_deref())
+                .map(|p| p.manifest.name)
+                .collect();
+            if !projects.is_empty() {
+                println!(
+                    "\nProjects that run it: {} (`labbook run start PROJECT` tracks a run; the \
+                     project's manifest may set other defaults)",
+                    projects.join(", ")
+                );
+            }
+        }
+        Some(name) => crate::exp::run(name, params)?,
+    }
+    Ok(())
+}
+
 /// Run a subcommand (the TUI is started by `main` when there is none).
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(cmd) = cli.command.as_ref() else {
@@ -40,7 +73,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SweepRunner { dir } => {
             return crate::runs::sweep::run_runner(&crate::runs::start::exe()?, dir)
         }
-        Command::Exp { name, params } => return crate::exp::run(name, params),
+        Command::Exp {
+            name,
+            params,
+            help,
+            markdown,
+        } => return exp(name.as_deref(), params, *help, *markdown),
         Command::Flood { rate, secs } => return crate::runs::bench::flood(*rate, *secs),
         Command::Audio(a) => return super::audio::audio_cmd(a),
         Command::Eval(e) => return super::audio::eval_cmd(e),

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use crossterm::event::{self, Event, KeyCode, KeyEventKind};
 
 use crate::app::Context;
-use crate::runs::protocol::{parse_line, Line};
+use crate::protocol::{parse_line, Line};
 use crate::runs::tail::Tail;
 use crate::tui::turn_view::{self, TurnData};
 

@@ -82,11 +82,19 @@ pub enum Command {
     /// Hands-on projects (built-in and your own).
     #[command(subcommand)]
     Project(runs::ProjectCmd),
-    /// Run a built-in Candle experiment in the foreground.
+    /// Run a built-in Candle experiment in the foreground (without NAME: list them;
+    /// `labbook exp NAME --help`: its parameters, types, defaults and help).
+    #[command(disable_help_flag = true)]
     Exp {
-        name: String,
+        name: Option<String>,
         #[arg(long = "param", value_name = "K=V")]
         params: Vec<String>,
+        /// Show the experiment's parameters (or, without NAME, this command's usage).
+        #[arg(short, long)]
+        help: bool,
+        /// Without NAME: the experiments as the README's Markdown table.
+        #[arg(long)]
+        markdown: bool,
     },
     /// Audio files: format and level, Whisper's log-mel as .npy.
     #[command(subcommand)]

@@ -749,9 +749,9 @@ fn log_paths(dir: &Path, o: bool, e: bool) -> Vec<PathBuf> {
 /// Write the lines of `chunk` (progress bars folded), those containing `grep` only.
 fn emit(out: &mut impl Write, chunk: &Chunk, grep: Option<&str>) -> std::io::Result<()> {
     for text in chunk.lines() {
-        let shown = runs::protocol::fold_cr(&text);
+        let shown = crate::protocol::fold_cr(&text);
         if let Some(g) = grep {
-            if !runs::protocol::strip_ansi(shown)
+            if !crate::protocol::strip_ansi(shown)
                 .to_lowercase()
                 .contains(&g.to_lowercase())
             {

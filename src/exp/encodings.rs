@@ -21,7 +21,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use candle_core::{DType, Device, Tensor, Var, D};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use super::Parameters;
 use crate::audio::{self, synth};
 use crate::nn::optim::AdamW;
 use crate::util::rng::Rng;
@@ -31,28 +34,41 @@ use crate::util::rng::Rng;
 pub const FRAMES: usize = 48;
 const N_MELS: usize = 80;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a word's audio is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Encoding {
     LogMel,
     Mfcc,
     Learned,
 }
 
-#[derive(Debug, Clone)]
+/// Parameters of `labbook exp encodings`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Params {
+    /// logmel and mfcc: hand-crafted statistics of a fixed front end; learned: a small
+    /// convolutional encoder trained with the classifier.
     pub encoding: Encoding,
+    /// Optimiser steps.
     pub steps: usize,
+    /// Learning rate (AdamW).
     pub lr: f64,
+    /// Seed for weight initialisation and data order.
     pub seed: u64,
+    /// A speech set made by `labbook data speech`.
     pub data: PathBuf,
+    /// Words seen fewer times than this in the training split are not classes.
     pub min_count: usize,
+    /// Words per batch.
     pub batch_size: usize,
+    /// Steps between test-accuracy evaluations.
     pub eval_every: usize,
 }
 
-impl Params {
-    pub fn parse(pairs: &[String]) -> anyhow::Result<Params> {
-        let mut p = Params {
+impl Default for Params {
+    fn default() -> Self {
+        Params {
             encoding: Encoding::LogMel,
             steps: 2000,
             lr: 1e-3,
@@ -61,32 +77,21 @@ impl Params {
             min_count: 2,
             batch_size: 64,
             eval_every: 100,
-        };
-        for kv in super::params::pairs(pairs)? {
-            let (k, v) = (kv.key, kv.value);
-            match k {
-                "encoding" => {
-                    p.encoding = match v {
-                        "logmel" => Encoding::LogMel,
-                        "mfcc" => Encoding::Mfcc,
-                        "learned" => Encoding::Learned,
-                        _ => bail!("encoding={v}: expected logmel, mfcc or learned"),
-                    }
-                }
-                "steps" => p.steps = kv.usize()?,
-                "lr" => p.lr = kv.positive()?,
-                "seed" => p.seed = kv.u64()?,
-                "data" => p.data = PathBuf::from(v),
-                "min_count" => p.min_count = kv.usize()?.max(1),
-                "batch_size" => p.batch_size = kv.usize()?.max(1),
-                "eval_every" => p.eval_every = kv.usize()?,
-                other => bail!("unknown parameter `{other}` for the encodings experiment"),
-            }
         }
-        if p.steps == 0 {
+    }
+}
+
+impl Parameters for Params {
+    fn validate(&mut self) -> anyhow::Result<()> {
+        if self.steps == 0 {
             bail!("steps must be positive");
         }
-        Ok(p)
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            bail!("lr={}: expected a positive number", self.lr);
+        }
+        self.min_count = self.min_count.max(1);
+        self.batch_size = self.batch_size.max(1);
+        Ok(())
     }
 }
 
@@ -505,20 +510,26 @@ pub fn silhouette(points: &[Vec<f32>], labels: &[usize]) -> f64 {
     total / n as f64
 }
 
-fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
-    writeln!(out, "{v}")?;
-    out.flush()?;
-    Ok(())
+/// `labbook exp encodings`.
+pub struct Encodings;
+
+impl super::Experiment for Encodings {
+    type Params = Params;
+
+    fn name(&self) -> &'static str {
+        "encodings"
+    }
+
+    fn summary(&self) -> &'static str {
+        "three audio encodings compared on one task"
+    }
+
+    fn run(&self, p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
+        crate::nn::on_pool(|| train(p, cx))
+    }
 }
 
-/// Run the experiment in the foreground (metrics records on stdout).
-pub fn run(params: &[String]) -> anyhow::Result<()> {
-    crate::nn::on_pool(|| run_inner(params))
-}
-
-fn run_inner(params: &[String]) -> anyhow::Result<()> {
-    let p = Params::parse(params)?;
-    let mut out = std::io::stdout().lock();
+fn train(p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
     let mut d = load(&p)?;
     if p.encoding != Encoding::Learned {
         standardise(&mut d);
@@ -527,7 +538,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
     let dim = d.train[0].x.len();
     let model = Model::new(p.encoding, dim, d.classes.len(), p.seed, &dev)?;
     writeln!(
-        out,
+        cx,
         "encodings: {:?}, {} classes (words seen ≥ {} times), {} train / {} test words, input {}",
         p.encoding,
         d.classes.len(),
@@ -556,7 +567,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             rec["accuracy"] =
                 serde_json::json!(accuracy(&predict(&model, &d.test, &dev)?, &truth(&d.test)));
         }
-        emit(&mut out, &rec)?;
+        cx.emit(&rec)?;
     }
     let pred = predict(&model, &d.test, &dev)?;
     let t = truth(&d.test);
@@ -581,9 +592,9 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
         "silhouette": silhouette(&etest, &t),
         "chance": 1.0 / d.classes.len() as f64,
     });
-    emit(&mut out, &rec)?;
+    cx.emit(&rec)?;
     writeln!(
-        out,
+        cx,
         "result: accuracy {:.3}, f1 {:.3}, nn_accuracy {:.3}, silhouette {:.3} (chance {:.3})",
         rec["accuracy"].as_f64().unwrap_or(f64::NAN),
         rec["f1"].as_f64().unwrap_or(f64::NAN),

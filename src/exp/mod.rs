@@ -1,75 +1,334 @@
-//! The Candle experiments, each runnable as `labbook exp NAME --param k=v …`.
-//! Each one lands with its own issue; until then it is listed here as not built, and
-//! running it says so instead of pretending.
+//! The Candle experiments, each runnable as `labbook exp NAME --param KEY=VALUE …` and
+//! launched by the projects that name it (`exp = "NAME"` in a `project.toml`).
+//!
+//! An experiment is one module here implementing [`Experiment`]: a name, a one-line
+//! summary, a typed parameter struct ([`params::Parameters`]: serde names the fields,
+//! `Default` holds the defaults, doc comments are the help) and `run`, which gets the
+//! parsed parameters and a [`Context`]: the metrics sink, the output directory, the
+//! device and a seeded random generator. Listing it in [`REGISTRY`] makes it appear in
+//! `labbook exp`, in `labbook exp NAME --help`, in the project launcher's built /
+//! not-built status and in the README's table (`runs::project::experiments_table`); a
+//! test checks every project manifest against its experiment's parameters, so the two
+//! cannot drift.
+//!
+//! Adding one: write `src/exp/NAME.rs` (copy the shape of [`encodings`]), add it to
+//! [`REGISTRY`], and give it a project folder `projects/NAME/` with a `project.toml`
+//! whose `[params]` defaults are the struct's.
 
 pub mod encodings;
+pub mod latency;
 pub mod lm;
 pub mod params;
 pub mod turn;
 pub mod vad;
 
-/// (name, what it is, built?)
-pub const EXPERIMENTS: &[(&str, &str, bool)] = &[
-    (
-        "lm",
-        "decoder-only transformer language model with attention variants",
-        true,
-    ),
-    (
-        "vad",
-        "voice activity detector trained on the synthetic speech set",
-        true,
-    ),
-    ("turn", "end-of-turn detector from VAD and prosody", true),
-    (
-        "latency",
-        "real-time turn-taking loop: end of speech → end-of-turn decision → first answer sample",
-        true,
-    ),
-    ("asr", "tiny CTC speech recogniser", false),
-    ("retrieval", "contrastive audio-text retrieval", false),
-    (
-        "encodings",
-        "three audio encodings compared on one task",
-        true,
-    ),
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use candle_core::Device;
+use serde_json::Value;
+
+pub use params::{ParamDoc, Parameters};
+
+use crate::util::rng::{derive_seed, Rng};
+
+/// One experiment.
+pub trait Experiment: Sync + 'static {
+    /// Its parameters; the struct's `Default` holds every default.
+    type Params: Parameters;
+
+    /// The name `labbook exp NAME` and a manifest's `exp = "NAME"` use.
+    fn name(&self) -> &'static str;
+
+    /// One line: what it trains or measures.
+    fn summary(&self) -> &'static str;
+
+    /// Run in the foreground, reporting through `cx` (metrics records and log lines on
+    /// stdout, files under [`Context::out_dir`]).
+    fn run(&self, params: Self::Params, cx: &mut Context) -> anyhow::Result<()>;
+}
+
+/// What an experiment gets to run with.
+///
+/// Three parameter names are understood by the context itself when a parameter struct
+/// has them: `seed` seeds [`Context::rng`], `device` (`cpu`, `cuda`, `cuda:N`) opens
+/// [`Context::device`], and `out` overrides the output directory.
+pub struct Context<'w> {
+    out: &'w mut (dyn Write + Send),
+    run_dir: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+    device: Device,
+    seed: u64,
+}
+
+impl<'w> Context<'w> {
+    /// A context writing to `out`, set up from an experiment's parsed parameters (as
+    /// JSON) and the run directory the supervisor gives (`$LABBOOK_RUN_DIR`).
+    pub fn new(
+        out: &'w mut (dyn Write + Send),
+        params: &Value,
+        run_dir: Option<PathBuf>,
+    ) -> anyhow::Result<Context<'w>> {
+        let seed = params.get("seed").and_then(Value::as_u64).unwrap_or(0);
+        let device = match params.get("device").and_then(Value::as_str) {
+            Some(spec) => crate::nn::device(spec)?,
+            None => Device::Cpu,
+        };
+        let out_dir = params
+            .get("out")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| run_dir.clone());
+        Ok(Context {
+            out,
+            run_dir,
+            out_dir,
+            device,
+            seed,
+        })
+    }
+
+    /// Write one metrics record (a JSON object) through the one metrics protocol.
+    pub fn emit(&mut self, record: &Value) -> anyhow::Result<()> {
+        crate::protocol::emit(&mut self.out, record).context("writing a metrics record")
+    }
+
+    /// Where files go: the `out` parameter, else the run's directory (`None` when run
+    /// by hand without `out`).
+    pub fn out_dir(&self) -> Option<&Path> {
+        self.out_dir.as_deref()
+    }
+
+    /// The run's own directory when labbook's supervisor started it.
+    pub fn run_dir(&self) -> Option<&Path> {
+        self.run_dir.as_deref()
+    }
+
+    /// The device the `device` parameter names (the CPU without one).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The `seed` parameter (0 without one).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// A generator for random stream `stream` of this run: the same seed and stream
+    /// give the same numbers, different streams independent-looking ones.
+    pub fn rng(&self, stream: u64) -> Rng {
+        Rng::new(derive_seed(self.seed, stream))
+    }
+}
+
+/// Log lines: `writeln!(cx, …)` writes to the run's output like any other line.
+impl Write for Context<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// An experiment as the registry holds it (object-safe; every [`Experiment`] is one).
+pub trait Registered: Sync {
+    fn name(&self) -> &'static str;
+    fn summary(&self) -> &'static str;
+    /// Its parameters, in declaration order.
+    fn docs(&self) -> Vec<ParamDoc>;
+    /// Parse and validate `KEY=VALUE` pairs; the parameters as JSON.
+    fn check(&self, pairs: &[String]) -> anyhow::Result<Value>;
+    /// Parse the pairs and run, writing to `out`.
+    fn run_with(
+        &self,
+        pairs: &[String],
+        out: &mut (dyn Write + Send),
+        run_dir: Option<PathBuf>,
+    ) -> anyhow::Result<()>;
+}
+
+impl<E: Experiment> Registered for E {
+    fn name(&self) -> &'static str {
+        Experiment::name(self)
+    }
+
+    fn summary(&self) -> &'static str {
+        Experiment::summary(self)
+    }
+
+    fn docs(&self) -> Vec<ParamDoc> {
+        params::docs::<E::Params>()
+    }
+
+    fn check(&self, pairs: &[String]) -> anyhow::Result<Value> {
+        let p = E::Params::from_pairs(pairs)?;
+        Ok(serde_json::to_value(&p)?)
+    }
+
+    fn run_with(
+        &self,
+        pairs: &[String],
+        out: &mut (dyn Write + Send),
+        run_dir: Option<PathBuf>,
+    ) -> anyhow::Result<()> {
+        let p = E::Params::from_pairs(pairs)?;
+        let json = serde_json::to_value(&p)?;
+        let mut cx = Context::new(out, &json, run_dir)?;
+        Experiment::run(self, p, &mut cx)
+    }
+}
+
+/// An entry of the registry: an experiment labbook has, or one a project already
+/// names that is not built yet (launching it says so instead of pretending).
+#[derive(Clone, Copy)]
+pub enum Entry {
+    Built(&'static dyn Registered),
+    Planned {
+        name: &'static str,
+        summary: &'static str,
+    },
+}
+
+impl Entry {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Entry::Built(e) => e.name(),
+            Entry::Planned { name, .. } => name,
+        }
+    }
+
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Entry::Built(e) => e.summary(),
+            Entry::Planned { summary, .. } => summary,
+        }
+    }
+
+    pub fn built(&self) -> Option<&'static dyn Registered> {
+        match self {
+            Entry::Built(e) => Some(*e),
+            Entry::Planned { .. } => None,
+        }
+    }
+}
+
+/// Every experiment, in the order of the plan.
+pub static REGISTRY: &[Entry] = &[
+    Entry::Built(&lm::Lm),
+    Entry::Planned {
+        name: "asr",
+        summary: "tiny CTC speech recogniser",
+    },
+    Entry::Built(&vad::VadExp),
+    Entry::Built(&turn::TurnExp),
+    Entry::Built(&latency::Latency),
+    Entry::Planned {
+        name: "retrieval",
+        summary: "contrastive audio-text retrieval",
+    },
+    Entry::Built(&encodings::Encodings),
 ];
+
+/// Other names an experiment answers to.
+const ALIASES: &[(&str, &str)] = &[("audio-embed", "encodings")];
+
+/// The registry entry for `name` (or one of its aliases).
+pub fn find(name: &str) -> Option<&'static Entry> {
+    let name = ALIASES
+        .iter()
+        .find(|(a, _)| *a == name)
+        .map_or(name, |(_, n)| n);
+    REGISTRY.iter().find(|e| e.name() == name)
+}
 
 /// Whether an experiment exists and is built.
 pub fn status(name: &str) -> Option<bool> {
-    EXPERIMENTS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, _, b)| *b)
+    find(name).map(|e| e.built().is_some())
 }
 
-/// `labbook exp NAME`: run an experiment in the foreground.
-pub fn run(name: &str, params: &[String]) -> anyhow::Result<()> {
-    if name == "lm" {
-        return lm::run(params);
+fn names() -> String {
+    REGISTRY
+        .iter()
+        .map(Entry::name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The built experiment `name`, or an error saying why there is none.
+pub fn get(name: &str) -> anyhow::Result<&'static dyn Registered> {
+    match find(name) {
+        None => bail!("no experiment `{name}` (experiments: {})", names()),
+        Some(Entry::Planned { .. }) => {
+            bail!("the `{name}` experiment is not built yet; nothing was run")
+        }
+        Some(Entry::Built(e)) => Ok(*e),
     }
-    if name == "latency" {
-        return crate::rt::demo::run(params);
+}
+
+/// `labbook exp NAME`: run an experiment in the foreground on stdout.
+pub fn run(name: &str, pairs: &[String]) -> anyhow::Result<()> {
+    let e = get(name)?;
+    let run_dir = std::env::var_os("LABBOOK_RUN_DIR").map(PathBuf::from);
+    // The handle, not a lock: experiments run their loop on a worker thread.
+    e.run_with(pairs, &mut std::io::stdout(), run_dir)
+}
+
+/// `labbook exp NAME --help`: what it does and every parameter with its type, default
+/// and help, from the parameter struct itself.
+pub fn help(name: &str) -> anyhow::Result<String> {
+    let e = get(name)?;
+    let docs = e.docs();
+    let mut s = format!(
+        "labbook exp {} — {}\n\nUsage: labbook exp {} [--param KEY=VALUE]…\n\nParameters:\n",
+        e.name(),
+        e.summary(),
+        e.name()
+    );
+    let width = docs.iter().map(|d| d.name.len()).max().unwrap_or(0);
+    for d in &docs {
+        let kind = match &d.kind {
+            params::Kind::Choice(c) => c.join("|"),
+            k => k.to_string(),
+        };
+        let default = if d.default.is_empty() {
+            "(none)".to_string()
+        } else {
+            d.default.clone()
+        };
+        s.push_str(&format!(
+            "  {:<width$}  {kind}{}, default {default}\n",
+            d.name,
+            if d.optional { ", may be empty" } else { "" },
+        ));
+        if !d.help.is_empty() {
+            for line in crate::util::wrap(&d.help, 72) {
+                s.push_str(&format!("  {:<width$}    {line}\n", ""));
+            }
+        }
     }
-    if name == "encodings" || name == "audio-embed" {
-        return encodings::run(params);
+    Ok(s)
+}
+
+/// `labbook exp`: one line per experiment.
+pub fn list() -> String {
+    let width = REGISTRY.iter().map(|e| e.name().len()).max().unwrap_or(0);
+    let mut s = String::new();
+    for e in REGISTRY {
+        s.push_str(&format!(
+            "{:<width$}  {:<13}  {}\n",
+            e.name(),
+            if e.built().is_some() {
+                "built"
+            } else {
+                "not built yet"
+            },
+            e.summary()
+        ));
     }
-    if name == "vad" {
-        return vad::run(params);
-    }
-    if name == "turn" {
-        return turn::run(params);
-    }
-    match status(name) {
-        None => anyhow::bail!(
-            "no experiment `{name}` (experiments: {})",
-            EXPERIMENTS
-                .iter()
-                .map(|(n, _, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Some(false) => anyhow::bail!("the `{name}` experiment is not built yet; nothing was run"),
-        Some(true) => anyhow::bail!("the `{name}` experiment has no runner in this build"),
-    }
+    s.push_str("\n`labbook exp NAME --help` lists an experiment's parameters.\n");
+    s
 }

@@ -25,7 +25,10 @@ use std::time::Instant;
 use anyhow::bail;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use super::Parameters;
 use crate::nn::optim::AdamW;
 use crate::turn::eval::{self, Dialogue, Trace};
 use crate::turn::features::{feature_mask, N_FEATURES, VAD_FEATURE};
@@ -35,33 +38,58 @@ use crate::util::rng::Rng;
 use crate::vad::trained::bce_with_logits;
 use crate::vad::Vad;
 
-#[derive(Debug, Clone)]
+/// Parameters of `labbook exp turn`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Params {
+    /// A speech set made by `labbook data speech --turn-prosody`.
     pub data: PathBuf,
-    pub model: String,
+    /// The model to train, or the silence-only baseline alone.
+    pub model: TurnModel,
+    /// Feature groups the model sees, joined by `+` (pause, pitch, vad, energy, rate),
+    /// or `all`.
     pub features: String,
+    /// A pause this long (ms) is where the detector is asked first (the query point).
     pub min_silence_ms: usize,
+    /// Optimiser steps.
     pub steps: usize,
+    /// Peak learning rate (cosine decay to 10 %).
     pub lr: f64,
+    /// Feature rows per batch (half holds, half ends of turn).
     pub batch_size: usize,
+    /// Width of the MLP's hidden layer.
     pub hidden: usize,
+    /// Seed for weight initialisation and data order.
     pub seed: u64,
-    pub vad: Option<PathBuf>,
+    /// The VAD the detector listens through: `energy`, or the weights of a trained VAD
+    /// (vad.safetensors written by `labbook exp vad`).
+    pub vad: String,
+    /// Steps between validation scores on the held-out voice (0: only at the end).
     pub eval_every: usize,
+    /// At most this many dialogues per split (evenly spread over the set).
     pub max_dialogues: usize,
+    /// Where `turn.safetensors` and `turn.json` go (default: the run directory).
     pub out: Option<PathBuf>,
-    /// Share of training rows drawn from a pause's first [`EARLY_HOPS`] hops (the rest
-    /// from anywhere in it).
+    /// Share of training rows drawn from a pause's first 400 ms (the rest from
+    /// anywhere in it).
     pub early_share: f64,
     /// Write every pause's features at the query hop (CSV) here.
     pub features_csv: Option<PathBuf>,
 }
 
-impl Params {
-    pub fn parse(pairs: &[String]) -> anyhow::Result<Params> {
-        let mut p = Params {
+/// What `labbook exp turn` trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TurnModel {
+    Silence,
+    Classifier,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
             data: PathBuf::from("data/speech-sample"),
-            model: "classifier".into(),
+            model: TurnModel::Classifier,
             features: DEFAULT_FEATURES.into(),
             min_silence_ms: 100,
             steps: 2000,
@@ -69,54 +97,51 @@ impl Params {
             batch_size: 256,
             hidden: 32,
             seed: 1337,
-            vad: None,
+            vad: "energy".into(),
             eval_every: 250,
             max_dialogues: 300,
-            out: std::env::var_os("LABBOOK_RUN_DIR").map(PathBuf::from),
-            features_csv: None,
+            out: None,
             early_share: 0.75,
-        };
-        for kv in super::params::pairs(pairs)? {
-            let (k, v) = (kv.key, kv.value);
-            match k {
-                "data" => p.data = PathBuf::from(v),
-                "model" => {
-                    if v != "silence" && v != "classifier" {
-                        bail!("model={v}: expected silence or classifier");
-                    }
-                    p.model = v.into()
-                }
-                "features" => {
-                    feature_mask(v)?;
-                    p.features = v.into()
-                }
-                "min_silence_ms" => p.min_silence_ms = kv.usize()?.max(10),
-                "steps" => p.steps = kv.usize()?,
-                "lr" => p.lr = kv.positive()?,
-                "batch_size" => p.batch_size = kv.usize()?.max(1),
-                "hidden" => p.hidden = kv.usize()?.max(1),
-                "seed" => p.seed = kv.u64()?,
-                "vad" => p.vad = (v != "energy").then(|| PathBuf::from(v)),
-                "eval_every" => p.eval_every = kv.usize()?,
-                "max_dialogues" => p.max_dialogues = kv.usize()?.max(1),
-                "out" => p.out = Some(PathBuf::from(v)),
-                "features_csv" => p.features_csv = Some(PathBuf::from(v)),
-                "early_share" => p.early_share = kv.fraction()?,
-                other => bail!("unknown parameter `{other}` for the turn experiment (data, model, features, min_silence_ms, steps, lr, batch_size, hidden, seed, vad, eval_every, max_dialogues, out, features_csv, early_share)"),
-            }
+            features_csv: None,
         }
-        if p.steps == 0 && p.model == "classifier" {
-            bail!("steps must be positive");
-        }
-        Ok(p)
     }
 }
 
-/// The VAD the experiment listens through.
+impl Parameters for Params {
+    fn validate(&mut self) -> anyhow::Result<()> {
+        feature_mask(&self.features)?;
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            bail!("lr={}: expected a positive number", self.lr);
+        }
+        if !(0.0..=1.0).contains(&self.early_share) {
+            bail!(
+                "early_share={}: expected a number from 0 to 1",
+                self.early_share
+            );
+        }
+        if self.steps == 0 && self.model == TurnModel::Classifier {
+            bail!("steps must be positive");
+        }
+        self.min_silence_ms = self.min_silence_ms.max(10);
+        self.batch_size = self.batch_size.max(1);
+        self.hidden = self.hidden.max(1);
+        self.max_dialogues = self.max_dialogues.max(1);
+        Ok(())
+    }
+}
+
+impl Params {
+    /// The trained VAD's weights, `None` for the energy VAD.
+    pub fn vad_path(&self) -> Option<PathBuf> {
+        (self.vad != "energy").then(|| PathBuf::from(&self.vad))
+    }
+}
+
+/// The VAD the experiment listens through: the energy VAD, or a trained one.
 pub fn make_vad(path: Option<&std::path::Path>) -> anyhow::Result<Box<dyn Vad>> {
-    Ok(match path {
-        Some(p) => Box::new(crate::vad::trained::TrainedVad::load(p)?),
-        None => Box::new(crate::vad::EnergyVad::default()),
+    crate::vad::from_spec(&match path {
+        Some(p) => format!("trained:{}", p.display()),
+        None => "energy".to_string(),
     })
 }
 
@@ -222,15 +247,23 @@ fn write_features_csv(
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
-    writeln!(out, "{v}")?;
-    out.flush()?;
-    Ok(())
-}
+/// `labbook exp turn`.
+pub struct TurnExp;
 
-/// Run the experiment in the foreground (metrics records on stdout).
-pub fn run(params: &[String]) -> anyhow::Result<()> {
-    crate::nn::on_pool(|| run_inner(params))
+impl super::Experiment for TurnExp {
+    type Params = Params;
+
+    fn name(&self) -> &'static str {
+        "turn"
+    }
+
+    fn summary(&self) -> &'static str {
+        "end-of-turn detector from VAD and prosody"
+    }
+
+    fn run(&self, p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
+        crate::nn::on_pool(|| train(p, cx))
+    }
 }
 
 const HORIZON: usize = 300;
@@ -253,9 +286,7 @@ fn figures(prefix: &str, traces: &[Trace], query: usize, baseline: bool) -> serd
     })
 }
 
-fn run_inner(params: &[String]) -> anyhow::Result<()> {
-    let p = Params::parse(params)?;
-    let mut out = std::io::stdout().lock();
+fn train(p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
     let t0 = Instant::now();
     // At most `max_dialogues` files per split (evenly spread over the manifest).
     let load = |split: &str| -> anyhow::Result<Vec<Dialogue>> {
@@ -278,13 +309,14 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             })
     };
     let (train_d, dev_d, test_d) = (load("train")?, load("dev")?, load("test")?);
-    let vad = p.vad.as_deref();
+    let vad_path = p.vad_path();
+    let vad = vad_path.as_deref();
     let train = pause_rows(&train_d, vad, p.min_silence_ms, TRAIN_HORIZON)?;
     let devp = pause_rows(&dev_d, vad, p.min_silence_ms, HORIZON)?;
     let test = pause_rows(&test_d, vad, p.min_silence_ms, HORIZON)?;
     let count = |v: &[PauseRows], hold: bool| v.iter().filter(|x| x.hold == hold).count();
     writeln!(
-        out,
+        cx,
         "turn: {} train dialogues ({} holds, {} ends of turn), {} dev ({} / {}), {} held-out voice ({} / {}); VAD {}; features {}; {:.1} s to extract",
         train_d.len(),
         count(&train, true),
@@ -313,19 +345,19 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             query,
         )?;
         writeln!(
-            out,
+            cx,
             "features at the query hop written to {}",
             path.display()
         )?;
     }
     let (_, base) = traces(&test, None);
     let base_fig = figures("silence", &base, query, true);
-    if p.model == "silence" {
+    if p.model == TurnModel::Silence {
         let mut rec = base_fig.clone();
         rec["step"] = serde_json::json!(0);
-        emit(&mut out, &rec)?;
+        cx.emit(&rec)?;
         writeln!(
-            out,
+            cx,
             "result (silence-only baseline, held-out voice): {base_fig}"
         )?;
         return Ok(());
@@ -419,7 +451,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             let (mt, _) = traces(&test, Some(&m));
             rec["val_balanced_acc"] = serde_json::json!(eval::balanced_accuracy(&mt, query, 0.5));
         }
-        emit(&mut out, &rec)?;
+        cx.emit(&rec)?;
     }
 
     // Threshold: ≤ 5 % false cut-offs on dev (or on train without a dev split).
@@ -442,33 +474,33 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
     for (k, v) in base_fig.as_object().into_iter().flatten() {
         rec[format!("baseline_{k}")] = v.clone();
     }
-    emit(&mut out, &rec)?;
+    cx.emit(&rec)?;
     writeln!(
-        out,
+        cx,
         "result (held-out voice): model {fig}; silence-only baseline {base_fig}; threshold {threshold:.3} from {} (there: ≤ 5 % cut-offs), on the held-out voice {:.1} % cut-offs at {:.0} ms median latency",
         if devp.is_empty() { "train" } else { "dev" },
         at.cutoff_rate * 100.0,
         at.latency_p50_ms
     )?;
-    if let Some(dir) = &p.out {
+    if let Some(dir) = cx.out_dir().map(std::path::Path::to_path_buf) {
         let path = dir.join("turn.safetensors");
         let c = cfg(
             threshold,
             serde_json::json!({"data": p.data, "steps": p.steps, "lr": p.lr, "seed": p.seed,
-                "vad": p.vad, "features": p.features, "min_silence_ms": p.min_silence_ms,
+                "vad": vad_path, "features": p.features, "min_silence_ms": p.min_silence_ms,
                 "result": fig, "baseline": base_fig,
                 "threshold_at_300ms": threshold_300ms, "early_share": p.early_share}),
         );
         EotModel::save(&path, &net.tensors(), &c)?;
         writeln!(
-            out,
+            cx,
             "saved {} and {}",
             path.display(),
             path.with_extension("json").display()
         )?;
     } else {
         writeln!(
-            out,
+            cx,
             "weights not saved (give --param out=DIR, or run it as a project run)"
         )?;
     }

@@ -18,13 +18,16 @@
 //! directory; `labbook eval vad DIR --trained out/vad.safetensors` compares it).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use super::Parameters;
 use crate::audio::{self, augment, synth};
 use crate::nn::optim::AdamW;
 use crate::util::rng::Rng;
@@ -34,81 +37,143 @@ use crate::vad::trained::{
     N_FEATURES,
 };
 
-#[derive(Debug, Clone)]
+/// Parameters of `labbook exp vad`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Params {
+    /// A speech set made by `labbook data speech` (the sample is small: make a larger
+    /// one, e.g. --utterances 400 --dialogues 200, for real numbers).
     pub data: PathBuf,
+    /// Optimiser steps.
     pub steps: usize,
+    /// Peak learning rate (50-step warm-up, cosine decay to 10 %).
     pub lr: f64,
+    /// Training crops per batch.
     pub batch_size: usize,
+    /// Length of a training crop in milliseconds.
     pub crop_ms: usize,
+    /// Width of the causal conv stack (4 layers, kernel 3, dilations 1-2-4-8: 310 ms
+    /// of context).
     pub channels: usize,
-    /// Training SNRs; `None` = clean.
-    pub snrs: Vec<Option<f64>>,
+    /// Training SNRs in dB (and `clean`), comma-separated; each crop draws one, and
+    /// one of five noises.
+    #[serde(alias = "snr_db")]
+    pub snrs: Snrs,
+    /// Seed for weight initialisation, item choice, augmentation and data order.
     pub seed: u64,
+    /// Steps between validation scores on the held-out voice (0: only at the end).
     pub eval_every: usize,
+    /// Clean training items loaded (a seeded choice when the set has more).
     pub max_items: usize,
+    /// Items of the dev and held-out splits scored.
     pub val_items: usize,
+    /// Where `vad.safetensors` and `vad.json` go (default: the run directory).
     pub out: Option<PathBuf>,
 }
 
-fn parse_snrs(v: &str) -> anyhow::Result<Vec<Option<f64>>> {
-    let out = v
-        .split(',')
-        .map(|s| match s.trim() {
-            "clean" => Ok(None),
-            x => x
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map(Some)
-                .ok_or_else(|| anyhow!("snrs={v}: `{x}` is neither a number nor `clean`")),
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    if out.is_empty() {
-        bail!("snrs is empty");
-    }
-    Ok(out)
-}
-
-impl Params {
-    pub fn parse(pairs: &[String]) -> anyhow::Result<Params> {
-        let mut p = Params {
+impl Default for Params {
+    fn default() -> Self {
+        Params {
             data: PathBuf::from("data/speech-sample"),
             steps: 1500,
             lr: 3e-3,
             batch_size: 16,
             crop_ms: 4000,
             channels: 32,
-            snrs: parse_snrs("clean,20,10,5,0,-5")?,
+            snrs: Snrs(vec![
+                None,
+                Some(20.0),
+                Some(10.0),
+                Some(5.0),
+                Some(0.0),
+                Some(-5.0),
+            ]),
             seed: 1337,
             eval_every: 250,
             max_items: 240,
             val_items: 30,
-            out: std::env::var_os("LABBOOK_RUN_DIR").map(PathBuf::from),
-        };
-        for kv in super::params::pairs(pairs)? {
-            let (k, v) = (kv.key, kv.value);
-            match k {
-                "data" => p.data = PathBuf::from(v),
-                "steps" => p.steps = kv.usize()?,
-                "lr" => p.lr = kv.positive()?,
-                "batch_size" => p.batch_size = kv.usize()?.max(1),
-                "crop_ms" => p.crop_ms = kv.usize()?.max(100),
-                "channels" => p.channels = kv.usize()?.max(1),
-                // One SNR (a sweep's value) or a list.
-                "snrs" | "snr_db" => p.snrs = parse_snrs(v)?,
-                "seed" => p.seed = kv.u64()?,
-                "eval_every" => p.eval_every = kv.usize()?,
-                "max_items" => p.max_items = kv.usize()?.max(1),
-                "val_items" => p.val_items = kv.usize()?.max(1),
-                "out" => p.out = Some(PathBuf::from(v)),
-                other => bail!("unknown parameter `{other}` for the vad experiment (data, steps, lr, batch_size, crop_ms, channels, snrs, seed, eval_every, max_items, val_items, out)"),
-            }
+            out: None,
         }
-        if p.steps == 0 {
+    }
+}
+
+impl Parameters for Params {
+    fn validate(&mut self) -> anyhow::Result<()> {
+        if self.steps == 0 {
             bail!("steps must be positive");
         }
-        Ok(p)
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            bail!("lr={}: expected a positive number", self.lr);
+        }
+        self.batch_size = self.batch_size.max(1);
+        self.crop_ms = self.crop_ms.max(100);
+        self.channels = self.channels.max(1);
+        self.max_items = self.max_items.max(1);
+        self.val_items = self.val_items.max(1);
+        Ok(())
+    }
+}
+
+/// Signal-to-noise ratios in dB, `None` for clean; written `clean,20,10`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snrs(pub Vec<Option<f64>>);
+
+impl Snrs {
+    fn parse(v: &str) -> anyhow::Result<Snrs> {
+        let out = v
+            .split(',')
+            .map(|s| match s.trim() {
+                "clean" => Ok(None),
+                x => x
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| anyhow!("snrs={v}: `{x}` is neither a number nor `clean`")),
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if out.is_empty() {
+            bail!("snrs is empty");
+        }
+        Ok(Snrs(out))
+    }
+}
+
+impl std::fmt::Display for Snrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let words: Vec<String> = self
+            .0
+            .iter()
+            .map(|s| s.map_or("clean".to_string(), |v| v.to_string()))
+            .collect();
+        f.write_str(&words.join(","))
+    }
+}
+
+impl Serialize for Snrs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Snrs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Snrs, D::Error> {
+        let text = String::deserialize(d)?;
+        Snrs::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for Snrs {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Snrs".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string"})
     }
 }
 
@@ -262,7 +327,7 @@ fn example(items: &[Item], p: &Params, seed: u64) -> anyhow::Result<(Vec<f32>, V
         clean[f * HOP..(f + 1) * HOP].copy_from_slice(&it.samples[a..a + HOP]);
     }
     let gain = -20.0 + 26.0 * (rng.next_u64() % 10_000) as f64 / 10_000.0;
-    let snr = p.snrs[(rng.next_u64() % p.snrs.len() as u64) as usize];
+    let snr = p.snrs.0[(rng.next_u64() % p.snrs.0.len() as u64) as usize];
     let noise = NOISES[(rng.next_u64() % NOISES.len() as u64) as usize];
     let x = corrupt(&clean, gain, snr, noise, rng.next_u64())?;
     Ok((FrontEnd::features(&x)?, labels))
@@ -284,7 +349,7 @@ pub fn eval_files(items: &[Item], seed: u64) -> anyhow::Result<Vec<EvalFile>> {
             .enumerate()
         {
             let noise = if (i + k) % 2 == 0 { "white" } else { "pink" };
-            let s = augment::derive_seed(seed, (i * 8 + k) as u64);
+            let s = crate::util::rng::derive_seed(seed, (i * 8 + k) as u64);
             out.push(EvalFile {
                 snr,
                 samples: corrupt(&it.samples, 0.0, snr, noise, s)?,
@@ -347,15 +412,23 @@ fn to_vad(
     )
 }
 
-fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
-    writeln!(out, "{v}")?;
-    out.flush()?;
-    Ok(())
-}
+/// `labbook exp vad`.
+pub struct VadExp;
 
-/// Run the experiment in the foreground (metrics records on stdout).
-pub fn run(params: &[String]) -> anyhow::Result<()> {
-    crate::nn::on_pool(|| run_inner(params))
+impl super::Experiment for VadExp {
+    type Params = Params;
+
+    fn name(&self) -> &'static str {
+        "vad"
+    }
+
+    fn summary(&self) -> &'static str {
+        "voice activity detector trained on the synthetic speech set"
+    }
+
+    fn run(&self, p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
+        crate::nn::on_pool(|| train(p, cx))
+    }
 }
 
 fn batch(
@@ -385,9 +458,7 @@ fn batch(
     ))
 }
 
-fn run_inner(params: &[String]) -> anyhow::Result<()> {
-    let p = Params::parse(params)?;
-    let mut out = std::io::stdout().lock();
+fn train(p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
     let train = load_split(&p.data, "train", p.max_items, p.seed)?;
     let devset = load_split(&p.data, "dev", p.val_items, p.seed ^ 1)?;
     let test = load_split(&p.data, "test", p.val_items, p.seed ^ 2)?;
@@ -407,13 +478,13 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
     let val_files = eval_files(&test, p.seed ^ 4)?;
     let secs = |v: &[Item]| v.iter().map(|i| i.samples.len()).sum::<usize>() as f64 / 16_000.0;
     writeln!(
-        out,
+        cx,
         "vad: {} train items ({:.0} s), {} dev, {} held-out voice items × 5 conditions; SNRs {:?}; noises {:?}",
         train.len(),
         secs(&train),
         devset.len(),
         test.len(),
-        p.snrs,
+        p.snrs.0,
         NOISES
     )?;
 
@@ -451,7 +522,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
     let net = VadNet::new(shape, p.seed, &dev)?;
     let n_params: usize = net.vars.iter().map(|(_, v)| v.elem_count()).sum();
     writeln!(
-        out,
+        cx,
         "model: causal conv, {} channels, kernel {}, dilations {:?} ({} ms of context), {n_params} parameters",
         net.shape.channels,
         net.shape.kernel,
@@ -494,7 +565,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             rec["val_f1"] = serde_json::json!(f);
             rec["val_auc"] = serde_json::json!(a);
         }
-        emit(&mut out, &rec)?;
+        cx.emit(&rec)?;
     }
     let train_s = t0.elapsed().as_secs_f64();
 
@@ -544,14 +615,14 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             a.map_or("-".into(), |a| format!("{a:.3}"))
         ));
     }
-    emit(&mut out, &rec)?;
+    cx.emit(&rec)?;
     writeln!(
-        out,
+        cx,
         "result: held-out voice F1 {f:.3}, AUC {} (threshold {threshold}, hangover {hangover} hops); per condition F1/AUC: {}; {us:.1} µs per 32 ms",
         a.map_or("-".into(), |a| format!("{a:.3}")),
         per.join(", ")
     )?;
-    match &p.out {
+    match cx.out_dir().map(Path::to_path_buf) {
         Some(dir) => {
             let path = dir.join("vad.safetensors");
             let cfg = TrainedVadConfig {
@@ -562,20 +633,20 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
                 hangover,
                 trained: serde_json::json!({
                     "data": p.data, "steps": p.steps, "lr": p.lr, "seed": p.seed,
-                    "snrs": p.snrs, "noises": NOISES, "train_items": train.len(),
+                    "snrs": p.snrs.0, "noises": NOISES, "train_items": train.len(),
                     "val_f1": f, "val_auc": a,
                 }),
             };
             save(&path, &net.tensors(), &cfg)?;
             writeln!(
-                out,
+                cx,
                 "saved {} and {}",
                 path.display(),
                 path.with_extension("json").display()
             )?;
         }
         None => writeln!(
-            out,
+            cx,
             "weights not saved (give --param out=DIR, or run it as a project run)"
         )?,
     }

@@ -4,7 +4,6 @@
 //! latency` runs it headless and reports through the metrics protocol; `labbook demo
 //! turn-taking` launches that as a run and shows it live.
 
-pub mod demo;
 pub mod engine;
 pub mod mic;
 pub mod source;

@@ -59,8 +59,7 @@ pub fn ingest(points: usize, per_line: usize, iters: usize) -> anyhow::Result<St
             let t = Instant::now();
             let mut n = 0usize;
             for l in text.lines() {
-                if let crate::runs::protocol::Line::Record(r) = crate::runs::protocol::parse_line(l)
-                {
+                if let crate::protocol::Line::Record(r) = crate::protocol::parse_line(l) {
                     n += r.points.len();
                 }
             }

@@ -11,11 +11,11 @@ use anyhow::Context;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::fsm::{Event, Exit, Lifecycle, StallPolicy, Status};
-use super::protocol::{parse_line, Line};
 use super::{
     proc, read_json, slurm, write_json, RunMeta, SupervisorRecord, EXIT, META, STDERR, STDOUT,
     SUPERVISOR,
 };
+use crate::protocol::{parse_line, Line};
 
 /// (run, key, seq, step, wall, value) — a value of `None` is NaN.
 type PointRow = (i64, i64, i64, i64, f64, Option<f64>);

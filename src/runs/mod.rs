@@ -10,7 +10,6 @@ pub mod ingest;
 pub mod launch;
 pub mod proc;
 pub mod project;
-pub mod protocol;
 pub mod query;
 pub mod series;
 pub mod slurm;

@@ -214,19 +214,25 @@ pub fn user_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("projects")
 }
 
+/// The projects compiled into labbook (`projects/` of its source tree).
+pub fn built_in() -> anyhow::Result<Vec<Project>> {
+    PROJECTS
+        .iter()
+        .map(|(name, toml, readme)| {
+            Ok(Project {
+                manifest: parse_manifest(&format!("projects/{name}/project.toml"), toml)?,
+                readme: readme.to_string(),
+                source: "built-in".into(),
+            })
+        })
+        .collect()
+}
+
 /// Built-in projects, then the user's (which replace built-ins of the same name).
 pub fn load_all(data_dir: &Path) -> anyhow::Result<Vec<Project>> {
     let mut by_name: BTreeMap<String, Project> = BTreeMap::new();
-    for (name, toml, readme) in PROJECTS {
-        let manifest = parse_manifest(&format!("projects/{name}/project.toml"), toml)?;
-        by_name.insert(
-            manifest.name.clone(),
-            Project {
-                manifest,
-                readme: readme.to_string(),
-                source: "built-in".into(),
-            },
-        );
+    for p in built_in()? {
+        by_name.insert(p.manifest.name.clone(), p);
     }
     let dir = user_dir(data_dir);
     if let Ok(rd) = std::fs::read_dir(&dir) {
@@ -261,6 +267,136 @@ pub fn find(data_dir: &Path, name: &str) -> anyhow::Result<Project> {
     all.into_iter()
         .find(|p| p.manifest.name == name)
         .ok_or_else(|| anyhow!("no project `{name}` (projects: {})", names.join(", ")))
+}
+
+/// Where a project's manifest disagrees with its experiment's parameter struct: a
+/// parameter the experiment does not have, a default that is not the struct's, a
+/// type that does not match, a choice or sweep value the experiment refuses. Empty
+/// when they agree (or the project runs a command, or its experiment is not built).
+pub fn check_against_experiment(m: &Manifest) -> Vec<String> {
+    let Some(name) = &m.exp else {
+        return Vec::new();
+    };
+    let Some(exp) = crate::exp::find(name).and_then(|e| e.built()) else {
+        return Vec::new();
+    };
+    let docs = exp.docs();
+    let mut problems = Vec::new();
+    let defaults = exp.check(&[]);
+    for (k, spec) in &m.params {
+        let Some(doc) = docs.iter().find(|d| &d.name == k) else {
+            problems.push(format!(
+                "{}: parameter `{k}` is not a parameter of `labbook exp {name}`",
+                m.name
+            ));
+            continue;
+        };
+        use crate::exp::params::Kind;
+        let fits = match (spec.kind, &doc.kind) {
+            (ParamType::Int, Kind::Int) | (ParamType::Bool, Kind::Bool) => true,
+            (ParamType::Float, Kind::Float | Kind::Int) => true,
+            (ParamType::String | ParamType::Path, Kind::String | Kind::List) => true,
+            (ParamType::Choice, Kind::Choice(_) | Kind::String | Kind::Int | Kind::Float) => true,
+            (ParamType::String, Kind::Choice(_)) => true,
+            _ => false,
+        };
+        if !fits {
+            problems.push(format!(
+                "{}: parameter `{k}` is {:?} in the manifest but {} in the experiment",
+                m.name, spec.kind, doc.kind
+            ));
+        }
+        if let Some(d) = &spec.default {
+            let given = format!("{k}={}", super::plain(&to_json(d)));
+            match (exp.check(std::slice::from_ref(&given)), &defaults) {
+                (Ok(v), Ok(def)) if v == *def => {}
+                (Ok(_), _) => problems.push(format!(
+                    "{}: the default of `{k}` is {d} in the manifest but {} in the experiment",
+                    m.name,
+                    if doc.default.is_empty() {
+                        "empty".to_string()
+                    } else {
+                        doc.default.clone()
+                    }
+                )),
+                (Err(e), _) => problems.push(format!("{}: default of `{k}`: {e:#}", m.name)),
+            }
+        }
+        let values = spec
+            .choices
+            .iter()
+            .chain(m.sweep.get(k).into_iter().flatten());
+        for v in values {
+            let given = format!("{k}={}", super::plain(&to_json(v)));
+            if let Err(e) = exp.check(std::slice::from_ref(&given)) {
+                problems.push(format!("{}: value {v} of `{k}`: {e:#}", m.name));
+            }
+        }
+    }
+    problems
+}
+
+/// The experiments as a Markdown table: the README's, kept true by a test.
+pub fn experiments_table() -> anyhow::Result<String> {
+    let projects = built_in()?;
+    let mut s =
+        String::from("| experiment | what it does | status | projects |\n|---|---|---|---|\n");
+    for e in crate::exp::REGISTRY {
+        let used: Vec<String> = projects
+            .iter()
+            .filter(|p| p.manifest.exp.as_deref() == Some(e.name()))
+            .map(|p| format!("[`{0}`](projects/{0}/)", p.manifest.name))
+            .collect();
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            e.name(),
+            e.summary(),
+            if e.built().is_some() {
+                "built"
+            } else {
+                "not built yet"
+            },
+            if used.is_empty() {
+                "–".to_string()
+            } else {
+                used.join(", ")
+            }
+        ));
+    }
+    Ok(s)
+}
+
+/// The built-in projects as a Markdown table (projects/README.md's and the README's,
+/// kept true by a test); links are relative to `base` (`""` or `"projects/"`).
+pub fn projects_table(base: &str) -> anyhow::Result<String> {
+    let mut s = String::from("| project | step | kind | runs | status |\n|---|---|---|---|---|\n");
+    for p in built_in()? {
+        let m = &p.manifest;
+        let runs = match (&m.exp, &m.command) {
+            (Some(e), _) if !m.sweep.is_empty() => format!(
+                "`labbook exp {e}` (sweep over {})",
+                m.sweep
+                    .keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (Some(e), _) => format!("`labbook exp {e}`"),
+            (None, _) => "your script".to_string(),
+        };
+        let status = match (p.readiness(), &m.command) {
+            (Readiness::Ready, Some(_)) => "needs your script".to_string(),
+            (Readiness::Ready, None) => "ready".to_string(),
+            (Readiness::NotBuilt(_), _) => "not built yet".to_string(),
+        };
+        s.push_str(&format!(
+            "| [`{0}`]({base}{0}/) | {1} | {2} | {runs} | {status} |\n",
+            m.name,
+            m.step.clone().unwrap_or_default(),
+            p.kind()
+        ));
+    }
+    Ok(s)
 }
 
 fn to_json(v: &toml::Value) -> serde_json::Value {

@@ -226,7 +226,7 @@ pub fn follow(exe: &std::path::Path, rate: u64, secs: f64) -> anyhow::Result<Str
     let in_file = text.lines().count();
     let searchable = text
         .lines()
-        .filter(|l| crate::runs::protocol::strip_ansi(l).contains("flood"))
+        .filter(|l| crate::protocol::strip_ansi(l).contains("flood"))
         .count();
     let held = app.runs.log.as_ref().map(|l| l.lines.len()).unwrap_or(0);
     let _ = writeln!(out,

@@ -54,7 +54,7 @@ impl LogTail {
             for text in chunk.lines() {
                 self.push(LogLine {
                     stderr: k == 1,
-                    text: crate::runs::protocol::fold_cr(&text).to_string(),
+                    text: crate::protocol::fold_cr(&text).to_string(),
                 });
                 added += 1;
             }
@@ -80,7 +80,7 @@ impl LogTail {
             .iter()
             .enumerate()
             .filter(|(_, l)| {
-                crate::runs::protocol::strip_ansi(&l.text)
+                crate::protocol::strip_ansi(&l.text)
                     .to_lowercase()
                     .contains(&n)
             })

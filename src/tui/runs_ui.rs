@@ -385,7 +385,7 @@ fn log_view(f: &mut Frame, app: &App, area: Rect) {
             line.spans.insert(0, Span::styled("▌", THEME.overdue));
         }
         if !search.is_empty()
-            && crate::runs::protocol::strip_ansi(&l.text)
+            && crate::protocol::strip_ansi(&l.text)
                 .to_lowercase()
                 .contains(&search)
         {

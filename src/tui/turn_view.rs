@@ -13,8 +13,8 @@ use ratatui::widgets::{
 };
 use ratatui::Frame;
 
+use crate::protocol::Record;
 use crate::rt::State;
-use crate::runs::protocol::Record;
 
 /// Seconds of signal shown.
 pub const WINDOW_S: f64 = 8.0;

@@ -60,6 +60,26 @@ pub fn scratch_dir(what: &str) -> anyhow::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
+/// `text` broken into lines of at most `width` characters at spaces (a longer word
+/// stands on a line of its own).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// A filename-safe slug of a title.
 pub fn slug(s: &str) -> String {
     let mut out = String::new();

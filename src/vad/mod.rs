@@ -9,6 +9,50 @@ pub mod webrtc;
 
 pub use energy::EnergyVad;
 
+use anyhow::{bail, Context as _};
+
+/// The detector a spec names — what `vad=` takes everywhere: `energy`,
+/// `webrtc[:MODE[:FRAME_MS]]` (WebRTC's VAD, aggressiveness 0–3, default 2, in 10,
+/// 20 or 30 ms frames, default 10), `silero:PATH` (Silero VAD v6 as safetensors) or
+/// `trained:PATH` (the VAD `labbook exp vad` writes).
+pub fn from_spec(spec: &str) -> anyhow::Result<Box<dyn Vad>> {
+    let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
+    let path = |what: &str| -> anyhow::Result<&std::path::Path> {
+        if arg.is_empty() {
+            bail!("vad={kind} needs the weights: vad={kind}:PATH ({what})");
+        }
+        Ok(std::path::Path::new(arg))
+    };
+    Ok(match kind {
+        "energy" if arg.is_empty() => Box::new(EnergyVad::default()),
+        "webrtc" => {
+            let (mode, frame) = arg.split_once(':').unwrap_or((arg, ""));
+            let number = |text: &str, default: u32, ok: &[u32], what: &str| {
+                if text.is_empty() {
+                    return Ok(default);
+                }
+                text.parse::<u32>()
+                    .ok()
+                    .filter(|v| ok.contains(v))
+                    .with_context(|| format!("vad={spec}: the {what} is one of {ok:?}"))
+            };
+            let mode = number(mode, 2, &[0, 1, 2, 3], "mode")?;
+            let frame = number(frame, 10, &[10, 20, 30], "frame length in ms")?;
+            Box::new(webrtc::WebRtcVad::new(mode as u8, frame)?)
+        }
+        "silero" => Box::new(silero::SileroStream {
+            model: silero::SileroVad::load(path("silero_vad_16k.safetensors")?)?,
+            threshold: 0.5,
+        }),
+        "trained" => Box::new(trained::TrainedVad::load(path(
+            "vad.safetensors, written by `labbook exp vad`",
+        )?)?),
+        _ => bail!(
+            "vad={spec}: expected energy, webrtc[:MODE[:FRAME_MS]], silero:PATH or trained:PATH"
+        ),
+    })
+}
+
 /// A streaming voice activity detector at 16 kHz: it takes consecutive hops of
 /// [`Vad::hop`] samples and answers, for each, a speech score in 0..=1 (for ROC curves)
 /// and its decision (after its own smoothing, e.g. hangover).

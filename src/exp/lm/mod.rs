@@ -11,6 +11,10 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
 use candle_core::{Device, Tensor};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Parameters;
 
 use crate::nn::{clip_grads, optim};
 use crate::util::rng::Rng;
@@ -20,39 +24,73 @@ use model::{Config, Gpt, Position};
 pub const DEFAULT_CORPUS: &str = "data/corpus/tiny.txt";
 const EMBEDDED_CORPUS: &str = include_str!("../../../data/corpus/tiny.txt");
 
-/// Hyper-parameters (`--param k=v`), with the defaults of projects/lm/project.toml.
-#[derive(Debug, Clone, PartialEq)]
+/// The vocabulary: one token per distinct byte, or a byte-pair encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Vocabulary {
+    Char,
+    Bpe,
+}
+
+/// Hyper-parameters (`--param KEY=VALUE`); the defaults are those of
+/// projects/lm/project.toml.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Hparams {
+    /// Optimiser steps.
     pub steps: usize,
+    /// Sequences per batch.
     pub batch_size: usize,
+    /// Context length in tokens.
     pub block_size: usize,
+    /// Transformer blocks.
     pub n_layer: usize,
+    /// Attention heads per block (must divide n_embd).
     pub n_head: usize,
+    /// Model width.
     pub n_embd: usize,
+    /// Peak learning rate (AdamW).
     pub lr: f64,
+    /// Linear warm-up steps before the peak learning rate.
     pub warmup: usize,
+    /// AdamW weight decay.
     pub weight_decay: f64,
+    /// Clip the global gradient norm to this value (0 disables clipping).
     pub grad_clip: f64,
+    /// Dropout probability on embeddings, attention weights and residual branches
+    /// (training only; 0 disables it).
+    pub dropout: f64,
+    /// How position enters the model: learned or sinusoidal absolute embeddings,
+    /// rotary (RoPE) on q/k, or ALiBi biases.
     pub position: Position,
+    /// Character-level vocabulary or a byte-pair encoding trained on the corpus.
+    pub tokenizer: Vocabulary,
+    /// BPE vocabulary size, bytes included (tokenizer=bpe only).
+    pub vocab_size: usize,
+    /// UTF-8 text file to train on (the built-in corpus when the default path is
+    /// missing); the last 10 % is held out for validation.
     pub corpus: String,
+    /// Seed for weight initialisation, data order and dropout masks.
     pub seed: u64,
+    /// Steps between validation-loss evaluations.
     pub eval_every: usize,
+    /// Batches averaged for each validation loss.
     pub eval_batches: usize,
+    /// Characters sampled from the model at the end (0: none).
     pub sample_chars: usize,
+    /// Sampling temperature.
     pub temperature: f64,
+    /// Sample from the k most likely tokens.
     pub top_k: usize,
     /// Save a checkpoint every N steps (0: only at the end).
     pub checkpoint_every: usize,
-    /// Where checkpoints go (default: `$LABBOOK_RUN_DIR/checkpoint`, else none).
+    /// Where checkpoints go (default: `checkpoint/` in the run directory; none when
+    /// run by hand without it).
     pub out: Option<String>,
     /// Resume from this checkpoint directory.
     pub resume: Option<String>,
-    /// `char` (one token per distinct byte) or `bpe` (trained on the corpus).
-    pub tokenizer: tokenizer::Kind,
-    /// Where to train: `cpu`, `cuda` or `cuda:N`.
+    /// cpu, cuda or cuda:N (cuda needs labbook built with --features cuda).
     pub device: String,
-    /// Dropout probability (training only).
-    pub dropout: f64,
 }
 
 impl Default for Hparams {
@@ -68,7 +106,10 @@ impl Default for Hparams {
             warmup: 100,
             weight_decay: 0.1,
             grad_clip: 1.0,
+            dropout: 0.0,
             position: Position::Learned,
+            tokenizer: Vocabulary::Char,
+            vocab_size: 512,
             corpus: DEFAULT_CORPUS.into(),
             seed: 1337,
             eval_every: 100,
@@ -77,91 +118,48 @@ impl Default for Hparams {
             temperature: 0.8,
             top_k: 20,
             checkpoint_every: 0,
-            out: std::env::var("LABBOOK_RUN_DIR")
-                .ok()
-                .map(|d| format!("{d}/checkpoint")),
+            out: None,
             resume: None,
-            tokenizer: tokenizer::Kind::Char,
             device: "cpu".into(),
-            dropout: 0.0,
         }
     }
 }
 
-impl Hparams {
-    /// Parse `k=v` pairs; unknown names and bad values are errors naming them.
-    pub fn parse(pairs: &[String]) -> anyhow::Result<Hparams> {
-        let mut h = Hparams::default();
-        let mut tokenizer = "char".to_string();
-        let mut vocab_size: Option<usize> = None;
-        for kv in super::params::pairs(pairs)? {
-            let (k, v) = (kv.key, kv.value);
-            match k {
-                "steps" => h.steps = kv.usize()?,
-                "batch_size" => h.batch_size = kv.usize()?,
-                "block_size" => h.block_size = kv.usize()?,
-                "n_layer" => h.n_layer = kv.usize()?,
-                "n_head" => h.n_head = kv.usize()?,
-                "n_embd" => h.n_embd = kv.usize()?,
-                "lr" => h.lr = kv.number()?,
-                "warmup" => h.warmup = kv.usize()?,
-                "weight_decay" => h.weight_decay = kv.number()?,
-                "grad_clip" => h.grad_clip = kv.number()?,
-                "position" => {
-                    h.position = Position::parse(v).ok_or_else(|| {
-                        anyhow!("position={v}: expected learned, sinusoidal, rope or alibi")
-                    })?
-                }
-                "corpus" => h.corpus = v.to_string(),
-                "seed" => h.seed = kv.u64()?,
-                "eval_every" => h.eval_every = kv.usize()?,
-                "eval_batches" => h.eval_batches = kv.usize()?,
-                "sample_chars" => h.sample_chars = kv.usize()?,
-                "temperature" => h.temperature = kv.number()?,
-                "top_k" => h.top_k = kv.usize()?,
-                "checkpoint_every" => h.checkpoint_every = kv.usize()?,
-                "out" => h.out = Some(v.to_string()),
-                "resume" => h.resume = Some(v.to_string()),
-                "dropout" => {
-                    h.dropout = kv.number()?;
-                    if !(0.0..1.0).contains(&h.dropout) {
-                        bail!("dropout={v}: expected a probability in [0, 1)");
-                    }
-                }
-                "tokenizer" => tokenizer = v.to_string(),
-                "vocab_size" => vocab_size = Some(kv.usize()?),
-                "device" => {
-                    crate::nn::parse_device_spec(v)?;
-                    h.device = v.to_string();
-                }
-                other => bail!("unknown parameter `{other}` for the lm experiment"),
-            }
+impl Parameters for Hparams {
+    fn validate(&mut self) -> anyhow::Result<()> {
+        crate::nn::parse_device_spec(&self.device)?;
+        if !(0.0..1.0).contains(&self.dropout) {
+            bail!("dropout={}: expected a probability in [0, 1)", self.dropout);
         }
-        h.tokenizer = match (tokenizer.as_str(), vocab_size) {
-            // vocab_size is ignored here: a project passes every default.
-            ("char", _) => tokenizer::Kind::Char,
-            ("bpe", n) => tokenizer::Kind::Bpe {
-                vocab_size: n.unwrap_or(512),
-            },
-            (other, _) => bail!("tokenizer={other}: expected char or bpe"),
-        };
-        if h.n_head == 0 || h.n_embd % h.n_head != 0 {
+        if self.n_head == 0 || self.n_embd % self.n_head != 0 {
             bail!(
                 "n_embd ({}) must be a multiple of n_head ({})",
-                h.n_embd,
-                h.n_head
+                self.n_embd,
+                self.n_head
             );
         }
-        if h.position == Position::Rope && (h.n_embd / h.n_head) % 2 != 0 {
+        if self.position == Position::Rope && (self.n_embd / self.n_head) % 2 != 0 {
             bail!(
                 "rope needs an even head size (n_embd / n_head = {})",
-                h.n_embd / h.n_head
+                self.n_embd / self.n_head
             );
         }
-        if h.steps == 0 || h.batch_size == 0 || h.block_size == 0 || h.n_layer == 0 {
+        if self.steps == 0 || self.batch_size == 0 || self.block_size == 0 || self.n_layer == 0 {
             bail!("steps, batch_size, block_size and n_layer must be positive");
         }
-        Ok(h)
+        Ok(())
+    }
+}
+
+impl Hparams {
+    /// The tokenizer to build (`vocab_size` counts for BPE only).
+    pub fn tokenizer_kind(&self) -> tokenizer::Kind {
+        match self.tokenizer {
+            Vocabulary::Char => tokenizer::Kind::Char,
+            Vocabulary::Bpe => tokenizer::Kind::Bpe {
+                vocab_size: self.vocab_size,
+            },
+        }
     }
 }
 
@@ -278,12 +276,6 @@ pub fn lr_at(step: usize, h: &Hparams) -> f64 {
     min + 0.5 * (h.lr - min) * (1.0 + (std::f64::consts::PI * progress).cos())
 }
 
-fn emit(out: &mut impl Write, v: &serde_json::Value) -> anyhow::Result<()> {
-    writeln!(out, "{v}")?;
-    out.flush()?;
-    Ok(())
-}
-
 /// A training run: model, optimizer and the samplers' state, resumable from a checkpoint.
 pub struct Trainer {
     pub h: Hparams,
@@ -315,7 +307,7 @@ struct State {
 
 impl Trainer {
     pub fn new(h: Hparams) -> anyhow::Result<Trainer> {
-        let corpus = Corpus::load_with(&h.corpus, h.tokenizer)?;
+        let corpus = Corpus::load_with(&h.corpus, h.tokenizer_kind())?;
         Trainer::with_corpus(h, corpus)
     }
 
@@ -365,10 +357,17 @@ impl Trainer {
                 .with_context(|| format!("reading the checkpoint {dir}/state.json"))?,
         )
         .with_context(|| format!("{dir}/state.json is not a labbook checkpoint"))?;
-        let mut saved = Hparams::parse(&state.params)?;
+        let mut saved = Hparams::from_pairs(&state.params)
+            .with_context(|| format!("{dir}/state.json: the saved parameters"))?;
+        // What the run is and how it was trained come from the checkpoint; how far to go,
+        // where to save, what to sample and on which device from today's command.
         saved.steps = h.steps;
         saved.checkpoint_every = h.checkpoint_every;
         saved.out = h.out.clone();
+        saved.resume = h.resume.clone();
+        saved.sample_chars = h.sample_chars;
+        saved.temperature = h.temperature;
+        saved.top_k = h.top_k;
         // Resuming may move a run between devices: the device is today's, not the checkpoint's.
         saved.device = h.device.clone();
         // The checkpoint's own tokenizer: a BPE retrained on an edited corpus would not
@@ -432,7 +431,7 @@ impl Trainer {
         candle_core::safetensors::save(&weights, tmp("model.safetensors"))?;
         candle_core::safetensors::save(&moments, tmp("optimizer.safetensors"))?;
         let state = State {
-            params: self.param_strings(),
+            params: self.h.to_pairs(),
             step: self.step,
             opt_t: self.opt.t,
             rng: self.rng.0,
@@ -451,42 +450,6 @@ impl Trainer {
                 .with_context(|| format!("writing {dir}/{f}"))?;
         }
         Ok(())
-    }
-
-    fn param_strings(&self) -> Vec<String> {
-        let h = &self.h;
-        let pos = match h.position {
-            Position::Learned => "learned",
-            Position::Sinusoidal => "sinusoidal",
-            Position::Rope => "rope",
-            Position::Alibi => "alibi",
-        };
-        let mut v = vec![
-            format!("steps={}", h.steps),
-            format!("batch_size={}", h.batch_size),
-            format!("block_size={}", h.block_size),
-            format!("n_layer={}", h.n_layer),
-            format!("n_head={}", h.n_head),
-            format!("n_embd={}", h.n_embd),
-            format!("lr={}", h.lr),
-            format!("warmup={}", h.warmup),
-            format!("weight_decay={}", h.weight_decay),
-            format!("grad_clip={}", h.grad_clip),
-            format!("dropout={}", h.dropout),
-            format!("position={pos}"),
-            format!("corpus={}", h.corpus),
-            format!("seed={}", h.seed),
-            format!("eval_every={}", h.eval_every),
-            format!("eval_batches={}", h.eval_batches),
-        ];
-        match h.tokenizer {
-            tokenizer::Kind::Char => v.push("tokenizer=char".into()),
-            tokenizer::Kind::Bpe { vocab_size } => {
-                v.push("tokenizer=bpe".into());
-                v.push(format!("vocab_size={vocab_size}"));
-            }
-        }
-        v
     }
 
     /// One optimisation step; returns (loss, lr, grad norm, seconds).
@@ -551,21 +514,40 @@ impl Trainer {
     }
 }
 
-/// Run the experiment in the foreground, printing metrics records and log lines.
-pub fn run(params: &[String]) -> anyhow::Result<()> {
-    crate::nn::on_pool(|| run_inner(params))
+/// `labbook exp lm`.
+pub struct Lm;
+
+impl super::Experiment for Lm {
+    type Params = Hparams;
+
+    fn name(&self) -> &'static str {
+        "lm"
+    }
+
+    fn summary(&self) -> &'static str {
+        "decoder-only transformer language model with attention variants"
+    }
+
+    fn run(&self, h: Hparams, cx: &mut super::Context) -> anyhow::Result<()> {
+        crate::nn::on_pool(|| train(h, cx))
+    }
 }
 
-fn run_inner(params: &[String]) -> anyhow::Result<()> {
-    let h = Hparams::parse(params)?;
+/// Train (or resume), reporting every step and validation through `cx`; checkpoints
+/// go to `out` or the run directory's `checkpoint/`.
+fn train(mut h: Hparams, cx: &mut super::Context) -> anyhow::Result<()> {
+    if h.out.is_none() {
+        h.out = cx
+            .run_dir()
+            .map(|d| d.join("checkpoint").display().to_string());
+    }
     let mut tr = match &h.resume {
         Some(dir) => Trainer::resume(dir, &h)?,
         None => Trainer::new(h.clone())?,
     };
     let nparams: usize = tr.opt.vars.iter().map(|v| v.elem_count()).sum();
-    let mut out = std::io::stdout().lock();
     writeln!(
-        out,
+        cx,
         "lm: {} parameters, vocabulary {} tokens, {} train / {} val tokens, position {:?}{}",
         nparams,
         tr.corpus.vocab_size(),
@@ -578,10 +560,12 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             String::new()
         }
     )?;
-    emit(
-        &mut out,
-        &serde_json::json!({"params": nparams.to_string(), "vocab": tr.corpus.vocab_size().to_string(), "tokenizer": match tr.h.tokenizer { tokenizer::Kind::Char => "char", tokenizer::Kind::Bpe { .. } => "bpe" }, "corpus": tr.h.corpus}),
-    )?;
+    cx.emit(&serde_json::json!({
+        "params": nparams.to_string(),
+        "vocab": tr.corpus.vocab_size().to_string(),
+        "tokenizer": tr.h.tokenizer,
+        "corpus": tr.h.corpus,
+    }))?;
     let tokens_per_step = (tr.h.batch_size * tr.h.block_size) as f64;
     while tr.step < tr.h.steps {
         let step = tr.step;
@@ -596,7 +580,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
                 rec["val_loss_long"] = serde_json::json!(long);
             }
         }
-        emit(&mut out, &rec)?;
+        cx.emit(&rec)?;
         if !loss.is_finite() {
             bail!("the loss became {loss} at step {step}; lower lr or raise grad_clip");
         }
@@ -604,7 +588,7 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             let ck = tr.h.checkpoint_every;
             if (ck > 0 && tr.step % ck == 0) || tr.step == tr.h.steps {
                 tr.save(dir)?;
-                writeln!(out, "checkpoint: step {} saved to {dir}", tr.step)?;
+                writeln!(cx, "checkpoint: step {} saved to {dir}", tr.step)?;
             }
         }
     }
@@ -618,8 +602,8 @@ fn run_inner(params: &[String]) -> anyhow::Result<()> {
             tr.h.seed,
             &tr.dev,
         )?;
-        emit(&mut out, &serde_json::json!({"sample": text}))?;
-        writeln!(out, "sample: {}", text.replace('\n', " "))?;
+        cx.emit(&serde_json::json!({"sample": text}))?;
+        writeln!(cx, "sample: {}", text.replace('\n', " "))?;
     }
     Ok(())
 }

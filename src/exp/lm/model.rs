@@ -10,7 +10,10 @@ use crate::util::rng::Rng;
 use candle_core::{Device, Module, Result, Tensor, Var, D};
 
 /// How positions enter the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Position {
     /// A learned table added to the token embeddings (GPT-2).
     Learned,
@@ -20,18 +23,6 @@ pub enum Position {
     Rope,
     /// Linear biases on the attention scores, one slope per head (Press et al.).
     Alibi,
-}
-
-impl Position {
-    pub fn parse(s: &str) -> Option<Position> {
-        match s {
-            "learned" => Some(Position::Learned),
-            "sinusoidal" => Some(Position::Sinusoidal),
-            "rope" => Some(Position::Rope),
-            "alibi" => Some(Position::Alibi),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

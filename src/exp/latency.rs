@@ -12,49 +12,83 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::engine::{self, EndOfTurn, Engine, Event, Output, Recorder, Settings, SilenceEot};
-use super::source::{self, AudioSource, Script, RATE};
-use crate::vad::Vad;
+use super::Parameters;
+use crate::rt::engine::{self, EndOfTurn, Engine, Event, Output, Recorder, Settings, SilenceEot};
+use crate::rt::source::{self, AudioSource, Script, RATE};
 
 /// The built-in answer: "Sure. Let me check that for you." (espeak-ng, 16 kHz).
 pub const ANSWER_WAV: &[u8] = include_bytes!("../../data/demo/answer.wav");
 
-/// Parameters of a session.
-#[derive(Debug, Clone, PartialEq)]
+/// Parameters of a session (`labbook exp latency`, `labbook demo turn-taking`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Params {
-    /// `synthetic`, `wav:PATH` or `mic`.
+    /// synthetic (scripted user turns with hold pauses and barge-ins), speech:DIR (the
+    /// same script spoken by a labelled speech set), turns:DIR (whole dialogue turns of
+    /// a speech set, with their own pauses and intonation), wav:FILE (played at
+    /// real-time pace; Audacity labels in FILE.txt give the truth, label `hold` for a
+    /// pause inside a turn), or mic (needs the `mic` feature).
     pub source: String,
-    /// Real-time pace (a live stream) or as fast as the loop runs.
-    pub realtime: bool,
-    /// `energy`, `webrtc[:MODE]`, `silero:PATH`, `trained:PATH`.
+    /// realtime = frames arrive as a live stream would deliver them; fast = as fast as
+    /// the loop runs (offline measurement; the processing lag is still measured).
+    pub pace: Pace,
+    /// energy, webrtc[:MODE] (WebRTC VAD, modes 0-3), silero:PATH (Silero VAD v6
+    /// weights as safetensors) or trained:PATH (the VAD of `labbook exp vad`).
     pub vad: String,
-    /// `silence` or `turn` (with `model`).
-    pub detector: String,
+    /// How end of turn is decided: a fixed silence window after the VAD goes quiet,
+    /// or the end-of-turn detector of the `turn` project (its model file in `model`).
+    pub detector: Detector,
+    /// Weights of the end-of-turn detector (detector=turn).
     pub model: Option<PathBuf>,
-    /// The end-of-turn model's decision threshold (default: the one it was saved with).
+    /// Decision threshold of the end-of-turn model (empty: the one it was saved with,
+    /// the ≤ 5 % cut-off point; turn.json's trained.threshold_at_300ms is the faster
+    /// point).
     pub eot_threshold: Option<f32>,
+    /// Silence window in milliseconds before the silence detector replies.
     pub silence_ms: u32,
+    /// User speech this long during the answer stops it (barge-in), milliseconds.
     pub barge_ms: u32,
+    /// User turns of the synthetic source.
     pub turns: usize,
+    /// Seed of the synthetic source.
     pub seed: u64,
-    /// `builtin` or a WAV file.
+    /// The answer clip: builtin (a 2.3 s pre-rendered sentence) or a WAV file.
     pub answer: String,
     /// Play the answer on the speaker (`mic` feature).
     pub play: bool,
     /// A frame record every this many 10 ms frames.
     pub every: u64,
+    /// Where `session.wav` and `latency.json` go (default: the run directory).
     pub out: Option<PathBuf>,
+}
+
+/// How frames arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Pace {
+    Realtime,
+    Fast,
+}
+
+/// How end of turn is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Detector {
+    Silence,
+    Turn,
 }
 
 impl Default for Params {
     fn default() -> Self {
         Params {
             source: "synthetic".into(),
-            realtime: true,
+            pace: Pace::Realtime,
             vad: "energy".into(),
-            detector: "silence".into(),
+            detector: Detector::Silence,
             model: None,
             eot_threshold: None,
             silence_ms: 500,
@@ -69,58 +103,25 @@ impl Default for Params {
     }
 }
 
-impl Params {
-    pub fn parse(pairs: &[String]) -> Result<Params> {
-        let mut p = Params::default();
-        for kv in crate::exp::params::pairs(pairs)? {
-            let (k, v) = (kv.key, kv.value);
-            match k {
-                "source" => p.source = v.into(),
-                "pace" => {
-                    p.realtime = match v {
-                        "realtime" => true,
-                        "fast" => false,
-                        _ => bail!("pace={v}: expected realtime or fast"),
-                    }
-                }
-                "vad" => p.vad = v.into(),
-                "detector" => p.detector = v.into(),
-                "model" => p.model = (!v.is_empty()).then(|| v.into()),
-                "eot_threshold" if v.is_empty() => p.eot_threshold = None,
-                "eot_threshold" => {
-                    p.eot_threshold = Some(
-                        v.parse::<f32>()
-                            .ok()
-                            .filter(|t| *t > 0.0 && *t < 1.0)
-                            .with_context(|| {
-                                format!("eot_threshold={v}: expected a probability between 0 and 1")
-                            })?,
-                    )
-                }
-                "silence_ms" => p.silence_ms = kv.u64()? as u32,
-                "barge_ms" => p.barge_ms = kv.u64()? as u32,
-                "turns" => p.turns = kv.u64()? as usize,
-                "seed" => p.seed = kv.u64()?,
-                "answer" => p.answer = v.into(),
-                "play" => {
-                    p.play = match v {
-                        "true" | "1" | "yes" => true,
-                        "false" | "0" | "no" => false,
-                        _ => bail!("play={v}: expected true or false"),
-                    }
-                }
-                "every" => p.every = kv.u64()?.max(1),
-                "out" => p.out = Some(v.into()),
-                _ => bail!(
-                    "unknown parameter `{k}` (source, pace, vad, detector, model, eot_threshold, silence_ms, \
-                     barge_ms, turns, seed, answer, play, every, out)"
-                ),
+impl Parameters for Params {
+    fn validate(&mut self) -> Result<()> {
+        if let Some(t) = self.eot_threshold {
+            if !(t > 0.0 && t < 1.0) {
+                bail!("eot_threshold={t}: expected a probability between 0 and 1");
             }
         }
-        if p.turns == 0 {
+        if self.turns == 0 {
             bail!("turns=0: nothing to measure");
         }
-        Ok(p)
+        self.every = self.every.max(1);
+        Ok(())
+    }
+}
+
+impl Params {
+    /// Frames arrive at real-time pace.
+    pub fn realtime(&self) -> bool {
+        self.pace == Pace::Realtime
     }
 }
 
@@ -133,12 +134,12 @@ pub fn open_source(p: &Params) -> Result<Box<dyn AudioSource>> {
                 seed: p.seed,
                 ..Script::default()
             }
-            .source(p.realtime),
+            .source(p.realtime()),
         )),
-        "mic" => super::mic::open_mic(),
+        "mic" => crate::rt::mic::open_mic(),
         s => {
             if let Some(path) = s.strip_prefix("wav:") {
-                return Ok(Box::new(source::wav(Path::new(path), p.realtime)?));
+                return Ok(Box::new(source::wav(Path::new(path), p.realtime())?));
             }
             let script = Script {
                 turns: p.turns,
@@ -168,51 +169,18 @@ pub fn open_source(p: &Params) -> Result<Box<dyn AudioSource>> {
             Ok(Box::new(source::BufferSource::new(
                 x,
                 Some(truth),
-                p.realtime,
+                p.realtime(),
                 format!("{what}, seed {}", p.seed),
             )))
         }
     }
 }
 
-/// The VAD a parameter names.
-pub fn open_vad(spec: &str) -> Result<Box<dyn Vad>> {
-    let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
-    Ok(match kind {
-        "energy" => Box::new(crate::vad::EnergyVad::default()),
-        "webrtc" => {
-            let mode = if arg.is_empty() {
-                2
-            } else {
-                arg.parse()
-                    .with_context(|| format!("vad={spec}: expected webrtc:0 … webrtc:3"))?
-            };
-            Box::new(crate::vad::webrtc::WebRtcVad::new(mode, 10)?)
-        }
-        "silero" => {
-            if arg.is_empty() {
-                bail!("vad=silero needs the weights: vad=silero:PATH/silero_vad_16k.safetensors");
-            }
-            Box::new(crate::vad::silero::SileroStream {
-                model: crate::vad::silero::SileroVad::load(Path::new(arg))?,
-                threshold: 0.5,
-            })
-        }
-        "trained" => {
-            if arg.is_empty() {
-                bail!("vad=trained needs the weights: vad=trained:PATH/vad.safetensors (written by `labbook exp vad`)");
-            }
-            Box::new(crate::vad::trained::TrainedVad::load(Path::new(arg))?)
-        }
-        _ => bail!("vad={spec}: expected energy, webrtc[:MODE], silero:PATH or trained:PATH"),
-    })
-}
-
 /// The end-of-turn detector the parameters name.
 pub fn open_detector(p: &Params) -> Result<Box<dyn EndOfTurn>> {
-    match p.detector.as_str() {
-        "silence" => Ok(Box::new(SilenceEot::new(p.silence_ms))),
-        "turn" => {
+    match p.detector {
+        Detector::Silence => Ok(Box::new(SilenceEot::new(p.silence_ms))),
+        Detector::Turn => {
             let Some(path) = &p.model else {
                 bail!(
                     "detector=turn needs model=PATH (turn.safetensors written by `labbook exp turn`)"
@@ -224,7 +192,6 @@ pub fn open_detector(p: &Params) -> Result<Box<dyn EndOfTurn>> {
             }
             Ok(Box::new(ModelEot { det }))
         }
-        d => bail!("detector={d}: expected silence or turn"),
     }
 }
 
@@ -271,21 +238,16 @@ pub fn answer_clip(spec: &str) -> Result<Vec<f32>> {
     crate::audio::resample::resample(&a.to_mono()?, a.sample_rate, RATE)
 }
 
-fn emit(out: &mut impl Write, v: &serde_json::Value) -> Result<()> {
-    writeln!(out, "{v}")?;
-    out.flush()?;
-    Ok(())
-}
-
 /// Round to 0.1 ms for the records.
 fn ms(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Run a session, writing the protocol to `w`. Returns the summary.
-pub fn run_to(p: &Params, w: &mut impl Write) -> Result<engine::Summary> {
+/// Run a session, writing the protocol to `w` and the session's audio and figures to
+/// `out_dir`. Returns the summary.
+pub fn run_to(p: &Params, out_dir: Option<&Path>, w: &mut impl Write) -> Result<engine::Summary> {
     let mut src = open_source(p)?;
-    let vad = open_vad(&p.vad)?;
+    let vad = crate::vad::from_spec(&p.vad)?;
     let eot = open_detector(p)?;
     let settings = Settings {
         answer: answer_clip(&p.answer)?,
@@ -294,15 +256,15 @@ pub fn run_to(p: &Params, w: &mut impl Write) -> Result<engine::Summary> {
     let vad_name = vad.name().to_string();
     let det_name = eot.name();
     let mut engine = Engine::new(vad, eot, settings);
-    emit(
+    crate::protocol::emit(
         w,
         &json!({"source": src.describe(), "vad": vad_name, "detector": det_name,
-                 "pace": if p.realtime { "realtime" } else { "fast" }}),
+                 "pace": if p.realtime() { "realtime" } else { "fast" }}),
     )?;
     let mut input: Vec<f32> = Vec::new();
     let mut rec = Recorder::default();
     let mut speaker = if p.play {
-        Some(super::mic::open_speaker()?)
+        Some(crate::rt::mic::open_speaker()?)
     } else {
         None
     };
@@ -338,7 +300,7 @@ pub fn run_to(p: &Params, w: &mut impl Write) -> Result<engine::Summary> {
         match e {
             Event::Frame(f) => {
                 if f.index % every == 0 {
-                    emit(
+                    crate::protocol::emit(
                         w,
                         &json!({"step": f.index, "energy_db": ms(f.energy_db as f64),
                                  "vad_prob": (f.vad_prob * 1000.0).round() / 1000.0,
@@ -348,7 +310,7 @@ pub fn run_to(p: &Params, w: &mut impl Write) -> Result<engine::Summary> {
                 }
             }
             Event::Turn(t) => {
-                emit(
+                crate::protocol::emit(
                     w,
                     &json!({"step": t.n, "eot_decision_ms": ms(t.eot_ms),
                              "voice_to_voice_ms": ms(t.voice_to_voice_ms),
@@ -366,7 +328,7 @@ pub fn run_to(p: &Params, w: &mut impl Write) -> Result<engine::Summary> {
                 )?;
             }
             Event::BargeIn(b) => {
-                emit(w, &json!({"step": b.n, "barge_in_ms": ms(b.stop_ms)}))?;
+                crate::protocol::emit(w, &json!({"step": b.n, "barge_in_ms": ms(b.stop_ms)}))?;
                 writeln!(
                     w,
                     "barge-in {}: the user spoke at {:.2} s → answer stopped +{:.0} ms{}",
@@ -384,15 +346,11 @@ pub fn run_to(p: &Params, w: &mut impl Write) -> Result<engine::Summary> {
         }
         Ok(())
     })?;
-    if let Some(dir) = p
-        .out
-        .clone()
-        .or_else(|| std::env::var_os("LABBOOK_RUN_DIR").map(PathBuf::from))
-    {
-        write_session(&dir, &input, &rec.track, &summary)?;
+    if let Some(dir) = out_dir {
+        write_session(dir, &input, &rec.track, &summary)?;
     }
     let pct = |xs: &[f64], q: f64| engine::Summary::pct(xs, q).map(ms);
-    emit(
+    crate::protocol::emit(
         w,
         &json!({
             "turns": summary.turns,
@@ -451,11 +409,23 @@ fn write_session(dir: &Path, input: &[f32], agent: &[f32], s: &engine::Summary) 
     Ok(())
 }
 
-/// `labbook exp latency --param k=v …`.
-pub fn run(pairs: &[String]) -> Result<()> {
-    let p = Params::parse(pairs)?;
-    let stdout = std::io::stdout();
-    let mut w = stdout.lock();
-    run_to(&p, &mut w)?;
-    Ok(())
+/// `labbook exp latency` (the turn-taking demo's engine without a screen).
+pub struct Latency;
+
+impl super::Experiment for Latency {
+    type Params = Params;
+
+    fn name(&self) -> &'static str {
+        "latency"
+    }
+
+    fn summary(&self) -> &'static str {
+        "real-time turn-taking loop: end of speech → end-of-turn decision → first answer sample"
+    }
+
+    fn run(&self, p: Params, cx: &mut super::Context) -> Result<()> {
+        let out_dir = cx.out_dir().map(Path::to_path_buf);
+        run_to(&p, out_dir.as_deref(), cx)?;
+        Ok(())
+    }
 }

@@ -24,6 +24,20 @@ pub struct Record {
     pub info: Vec<(String, String)>,
 }
 
+/// Write one metrics record: the object as one line of JSON, flushed at once so a
+/// follower sees it while the run goes on. Every built-in experiment reports through
+/// this; a record that is not a JSON object would read as a log line, so it is refused.
+pub fn emit(out: &mut impl std::io::Write, record: &Value) -> std::io::Result<()> {
+    if !record.is_object() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("a metrics record must be a JSON object, not {record}"),
+        ));
+    }
+    writeln!(out, "{record}")?;
+    out.flush()
+}
+
 /// Fold carriage-return progress updates: keep what follows the last `\r` that has
 /// text after it (tqdm redraws a line in place).
 pub fn fold_cr(line: &str) -> &str {
