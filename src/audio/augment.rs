@@ -1,10 +1,10 @@
 //! Speech data augmentation, deterministic by seed.
 //!
-//! Everything random here draws from [`Rng`], a tiny SplitMix64 generator, so an
-//! augmentation is reproduced exactly from its `u64` seed (same seed → same
-//! samples). The generator itself is plain integer arithmetic, identical
-//! everywhere; Gaussian draws go through `ln`/`sin`/`cos`, whose last bit may
-//! differ between platform maths libraries.
+//! Everything random here draws from labbook's one generator,
+//! [`crate::util::rng::Rng`] (SplitMix64), so an augmentation is reproduced exactly
+//! from its `u64` seed (same seed → same samples). The generator itself is plain
+//! integer arithmetic, identical everywhere; Gaussian draws go through `ln`/`cos`,
+//! whose last bit may differ between platform maths libraries.
 //!
 //! | what                         | functions                                                   |
 //! |------------------------------|-------------------------------------------------------------|
@@ -38,79 +38,7 @@ use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
 
 use super::resample::resample;
-
-// ---------------------------------------------------------------------------
-// Random numbers
-// ---------------------------------------------------------------------------
-
-/// SplitMix64 (Steele, Lea & Flood 2014; the seeder of `xoshiro`): the state
-/// advances by the golden-ratio constant `0x9E3779B97F4A7C15` and each output is
-/// that state passed through a fixed 64-bit mixing function. Tiny, fast, passes
-/// BigCrush, and any `u64` (zero included) is a good seed. Not cryptographic.
-#[derive(Debug, Clone)]
-pub struct Rng {
-    state: u64,
-    /// Box–Muller makes normals in pairs; the second one waits here.
-    spare_normal: Option<f64>,
-}
-
-const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
-
-impl Rng {
-    /// A generator whose whole future is fixed by `seed`.
-    pub fn new(seed: u64) -> Self {
-        Rng {
-            state: seed,
-            spare_normal: None,
-        }
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`, with 53 random bits (every value a multiple of 2⁻⁵³).
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform in `[lo, hi)`.
-    pub fn uniform_in(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.uniform()
-    }
-
-    /// Uniform integer in `0..n` (`n > 0`), by Lemire's multiply-shift; the bias
-    /// is below `n / 2⁶⁴`, far too small to matter here. Returns 0 for `n == 0`.
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-
-    /// Standard normal N(0, 1) by the Box–Muller transform: with `u1` in `(0, 1]`
-    /// and `u2` in `[0, 1)`, `r = sqrt(-2 ln u1)` and `θ = 2π u2` give two
-    /// independent normals `r cos θ` and `r sin θ`; the second is kept for the next call.
-    pub fn normal(&mut self) -> f64 {
-        if let Some(z) = self.spare_normal.take() {
-            return z;
-        }
-        let u1 = 1.0 - self.uniform(); // (0, 1]: ln(u1) is finite
-        let u2 = self.uniform();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let theta = 2.0 * PI * u2;
-        self.spare_normal = Some(r * theta.sin());
-        r * theta.cos()
-    }
-}
-
-/// A seed for sub-task `index` of seed `seed`: two independent-looking streams
-/// for (seed, 0), (seed, 1), ... so one user seed can drive several random steps.
-pub fn derive_seed(seed: u64, index: u64) -> u64 {
-    Rng::new(seed ^ index.wrapping_add(1).wrapping_mul(GOLDEN_GAMMA)).next_u64()
-}
+use crate::util::rng::{derive_seed, Rng};
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -1189,38 +1117,6 @@ mod tests {
             return 0.0;
         };
         (times.len() - 1) as f64 / 2.0 / ((last - first) / sr as f64)
-    }
-
-    // --- RNG -------------------------------------------------------------
-
-    #[test]
-    fn rng_is_seeded_uniform_and_normal() {
-        let a: Vec<u64> = (0..5)
-            .scan(Rng::new(42), |r, _| Some(r.next_u64()))
-            .collect();
-        let b: Vec<u64> = (0..5)
-            .scan(Rng::new(42), |r, _| Some(r.next_u64()))
-            .collect();
-        let c: Vec<u64> = (0..5)
-            .scan(Rng::new(43), |r, _| Some(r.next_u64()))
-            .collect();
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-        // Reference value of SplitMix64 with seed 0 (first output).
-        assert_eq!(Rng::new(0).next_u64(), 0xE220_A839_7B1D_CDAF);
-        let mut r = Rng::new(1);
-        let n = 200_000;
-        let z: Vec<f64> = (0..n).map(|_| r.normal()).collect();
-        let mean = z.iter().sum::<f64>() / n as f64;
-        let var = z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
-        assert!(
-            mean.abs() < 0.01 && (var - 1.0).abs() < 0.01,
-            "{mean} {var}"
-        );
-        let u: Vec<f64> = (0..n).map(|_| r.uniform()).collect();
-        assert!(u.iter().all(|&v| (0.0..1.0).contains(&v)));
-        assert!((u.iter().sum::<f64>() / n as f64 - 0.5).abs() < 0.005);
-        assert!((0..1000).all(|_| r.below(7) < 7));
     }
 
     // --- SNR -------------------------------------------------------------

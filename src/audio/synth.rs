@@ -51,6 +51,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use crate::util::rng::Rng;
+
 // ---------------------------------------------------------------------------------
 // Parameters
 // ---------------------------------------------------------------------------------
@@ -334,7 +336,7 @@ pub fn generate(cfg: &SpeechSetConfig, mut progress: impl FnMut(usize, usize)) -
     let wav_dir = cfg.out_dir.join("wav");
     std::fs::create_dir_all(&wav_dir).with_context(|| format!("creating {}", wav_dir.display()))?;
 
-    let mut plan_rng = Rng::new(derive_seed(cfg.seed, TAG_PLAN, 0));
+    let mut plan_rng = Rng::new(item_seed(cfg.seed, TAG_PLAN, 0));
     let voice_offset = plan_rng.below(cfg.voices.len());
     let held_out = if cfg.voices.len() >= 2 {
         Some(cfg.voices[plan_rng.below(cfg.voices.len())].clone())
@@ -971,45 +973,15 @@ const TAG_SPLIT: u64 = 4;
 const TAG_NOISE: u64 = 5;
 const TAG_CUE: u64 = 6;
 
-/// SplitMix64.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform integer in `[lo, hi]`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo + 1)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-    /// Uniform duration in samples for a millisecond range.
-    fn ms(&mut self, r: (u64, u64)) -> usize {
-        self.range(r.0 * SPM, r.1 * SPM) as usize
-    }
-    /// Standard normal (Box–Muller).
-    fn gauss(&mut self) -> f64 {
-        let u1 = 1.0 - self.f64();
-        let u2 = self.f64();
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    }
+/// A uniform duration in samples for a millisecond range (inclusive).
+fn draw_ms(rng: &mut Rng, r: (u64, u64)) -> usize {
+    rng.range_inclusive(r.0 * SPM, r.1 * SPM) as usize
 }
 
-fn derive_seed(seed: u64, tag: u64, index: u64) -> u64 {
+/// The seed of sub-stream `(tag, index)` of the set's seed. This mixing (not
+/// [`crate::util::rng::derive_seed`]) is what the committed sets were made with, so it
+/// stays: changing it would change every generated set.
+fn item_seed(seed: u64, tag: u64, index: u64) -> u64 {
     let mut r = Rng::new(
         seed ^ tag.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ index.wrapping_mul(0x8CB9_2BA7_2F3D_8DD7),
     );
@@ -1026,12 +998,12 @@ fn derive_seed(seed: u64, tag: u64, index: u64) -> u64 {
 pub fn make_noise(kind: &str, n: usize, seed: u64) -> Result<Vec<f64>> {
     let mut rng = Rng::new(seed);
     match kind {
-        "white" => Ok((0..n).map(|_| rng.gauss()).collect()),
+        "white" => Ok((0..n).map(|_| rng.normal()).collect()),
         "pink" => {
             let mut b = [0.0f64; 7];
             let mut out = Vec::with_capacity(n);
             for i in 0..n + 8192 {
-                let w = rng.gauss();
+                let w = rng.normal();
                 b[0] = 0.99886 * b[0] + w * 0.0555179;
                 b[1] = 0.99332 * b[1] + w * 0.0750759;
                 b[2] = 0.96900 * b[2] + w * 0.1538520;
@@ -1154,8 +1126,8 @@ struct Voice<'a> {
 
 impl<'a> Voice<'a> {
     fn new(espeak: &'a Espeak, voice: &str, rng: &mut Rng) -> Self {
-        let rate = rng.range(RATE_WPM.0, RATE_WPM.1) as u32;
-        let pitch = rng.range(PITCH.0, PITCH.1) as u32;
+        let rate = rng.range_inclusive(RATE_WPM.0, RATE_WPM.1) as u32;
+        let pitch = rng.range_inclusive(PITCH.0, PITCH.1) as u32;
         Self {
             espeak,
             info: SpeakerInfo {
@@ -1212,7 +1184,7 @@ fn lay_phrase(
     let mut cursor = start;
     for (k, w) in words.iter().enumerate() {
         if k > 0 {
-            let g = rng.ms(WORD_GAP_MS);
+            let g = draw_ms(rng, WORD_GAP_MS);
             gaps.push(g);
             cursor += g;
         }
@@ -1253,14 +1225,14 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         (
             "utterance",
             format!("utt-{:04}", idx + 1),
-            derive_seed(cfg.seed, TAG_UTT, idx as u64),
+            item_seed(cfg.seed, TAG_UTT, idx as u64),
         )
     } else {
         let j = idx - cfg.n_utterances;
         (
             "dialogue",
             format!("dlg-{:04}", j + 1),
-            derive_seed(cfg.seed, TAG_DLG, j as u64),
+            item_seed(cfg.seed, TAG_DLG, j as u64),
         )
     };
     let mut rng = Rng::new(rng_seed);
@@ -1275,7 +1247,7 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         let mut voice = Voice::new(ctx.espeak, voice_at(cfg, ctx.voice_offset, idx), &mut rng);
         let t = UTTERANCE_TEMPLATES[rng.below(UTTERANCE_TEMPLATES.len())];
         let words = expand(t, &mut rng)?;
-        let lead = rng.ms(LEAD_MS);
+        let lead = draw_ms(&mut rng, LEAD_MS);
         placed = lay_phrase(&mut voice, 0, &words, lead, &mut rng, &mut gaps, None)?;
         end_of_speech = placed.last().map(|p| p.end()).unwrap_or(lead);
         speakers = vec![voice.info];
@@ -1288,19 +1260,19 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
             Voice::new(ctx.espeak, &a, &mut rng),
             Voice::new(ctx.espeak, &b, &mut rng),
         ];
-        let n_turns = rng.range(TURNS.0, TURNS.1) as usize;
+        let n_turns = rng.range_inclusive(TURNS.0, TURNS.1) as usize;
         let first_speaker = rng.below(2);
         let mut cursor_end = 0usize; // end of the previous turn's last word
         let mut last_phrase_start = 0usize; // start of the previous turn's last phrase
         let mut last_end: [Option<usize>; 2] = [None, None];
-        let lead = rng.ms(LEAD_MS);
+        let lead = draw_ms(&mut rng, LEAD_MS);
         // Phrase-final cues come from their own stream, so the layout's random stream is
         // the same with and without them.
-        let mut cue_rng = Rng::new(derive_seed(cfg.seed, TAG_CUE, j as u64));
+        let mut cue_rng = Rng::new(item_seed(cfg.seed, TAG_CUE, j as u64));
         let mut prev_cue: Option<char> = None;
         for t in 0..n_turns {
             let spk = (first_speaker + t) % 2;
-            let u = rng.f64();
+            let u = rng.unit();
             let n_phrases = if u < PHRASES_PER_TURN[0] {
                 1
             } else if u < PHRASES_PER_TURN[0] + PHRASES_PER_TURN[1] {
@@ -1315,14 +1287,14 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
             let mut texts = Vec::new();
             let mut cues: Vec<Option<char>> = Vec::new();
             for p in 0..n_phrases {
-                let template = if rng.f64() < DIALOGUE_PHRASE_PROB {
+                let template = if rng.unit() < DIALOGUE_PHRASE_PROB {
                     DIALOGUE_TEMPLATES[rng.below(DIALOGUE_TEMPLATES.len())]
                 } else {
                     UTTERANCE_TEMPLATES[rng.below(UTTERANCE_TEMPLATES.len())]
                 };
                 let words = expand(template, &mut rng)?;
                 if p > 0 {
-                    let h = rng.ms(HOLD_MS);
+                    let h = draw_ms(&mut rng, HOLD_MS);
                     cursor += if cfg.long_holds { long_hold(h) } else { h };
                 }
                 let cue = cfg.turn_prosody.then(|| {
@@ -1331,7 +1303,7 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
                     } else {
                         &TURN_CUES_HOLD
                     };
-                    pick_cue(table, cue_rng.f64())
+                    pick_cue(table, cue_rng.unit())
                 });
                 cues.push(cue);
                 let ph = lay_phrase(
@@ -1351,9 +1323,9 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
             }
             let first_dur = phrase_bounds[0].1 - phrase_bounds[0].0;
             // Draw everything so the random stream does not depend on the branch taken.
-            let want_overlap = rng.f64() < OVERLAP_PROB;
-            let overlap = rng.ms(OVERLAP_MS);
-            let shift = rng.ms(SHIFT_MS);
+            let want_overlap = rng.unit() < OVERLAP_PROB;
+            let overlap = draw_ms(&mut rng, OVERLAP_MS);
+            let shift = draw_ms(&mut rng, SHIFT_MS);
             let start = if t == 0 {
                 lead
             } else {
@@ -1400,7 +1372,7 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         .iter()
         .map(Placed::end)
         .fold(end_of_speech, usize::max);
-    let trail = rng.ms(TRAIL_MS);
+    let trail = draw_ms(&mut rng, TRAIL_MS);
     let n_frames = (end_of_speech + trail).div_ceil(FRAME_SAMPLES);
     let n = n_frames * FRAME_SAMPLES;
 
@@ -1482,7 +1454,7 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         .is_some_and(|h| speakers.iter().any(|s| s.voice == h));
     let split = if held_out_voice {
         "test"
-    } else if Rng::new(derive_seed(cfg.seed, TAG_SPLIT, idx as u64)).f64() < DEV_FRACTION {
+    } else if Rng::new(item_seed(cfg.seed, TAG_SPLIT, idx as u64)).unit() < DEV_FRACTION {
         "dev"
     } else {
         "train"
@@ -1532,9 +1504,9 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         }
     };
     for (k, snr) in snrs {
-        let noise_seed = derive_seed(cfg.seed, TAG_NOISE + 16 * k as u64, idx as u64);
+        let noise_seed = item_seed(cfg.seed, TAG_NOISE + 16 * k as u64, idx as u64);
         let mut nrng = Rng::new(noise_seed);
-        let noise_kind = if nrng.f64() < PINK_PROB {
+        let noise_kind = if nrng.unit() < PINK_PROB {
             "pink"
         } else {
             "white"
@@ -2442,13 +2414,13 @@ mod tests {
         for tag in [TAG_UTT, TAG_SPLIT, TAG_NOISE, TAG_NOISE + 16] {
             let n = 20_000;
             let below = (0..n)
-                .filter(|&i| Rng::new(derive_seed(1, tag, i)).f64() < 0.2)
+                .filter(|&i| Rng::new(item_seed(1, tag, i)).unit() < 0.2)
                 .count();
             let p = below as f64 / n as f64;
             assert!((p - 0.2).abs() < 0.015, "tag {tag}: {p}");
         }
         let mut r = Rng::new(9);
-        let g: Vec<f64> = (0..50_000).map(|_| r.gauss()).collect();
+        let g: Vec<f64> = (0..50_000).map(|_| r.normal()).collect();
         let mean = g.iter().sum::<f64>() / g.len() as f64;
         let var = g.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / g.len() as f64;
         assert!(

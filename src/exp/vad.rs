@@ -284,7 +284,7 @@ pub fn eval_files(items: &[Item], seed: u64) -> anyhow::Result<Vec<EvalFile>> {
             .enumerate()
         {
             let noise = if (i + k) % 2 == 0 { "white" } else { "pink" };
-            let s = augment::derive_seed(seed, (i * 8 + k) as u64);
+            let s = crate::util::rng::derive_seed(seed, (i * 8 + k) as u64);
             out.push(EvalFile {
                 snr,
                 samples: corrupt(&it.samples, 0.0, snr, noise, s)?,
