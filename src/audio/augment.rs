@@ -38,6 +38,7 @@ use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
 
 use super::resample::resample;
+use super::wav::{pcm16, PCM16_SCALE};
 use crate::util::rng::{derive_seed, Rng};
 
 // ---------------------------------------------------------------------------
@@ -145,19 +146,22 @@ pub enum SnrReference {
 /// The result of mixing noise into a clean signal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mixed {
-    /// `rescale · (clean + noise_gain · noise_segment)`, as f32.
+    /// `rescale · (clean + noise_gain · noise_segment)`, as f32 (with
+    /// [`MixOutput::Pcm16`], rounded to 16-bit values `k / 32768`).
     pub mixture: Vec<f32>,
-    /// The noise exactly as it is inside `mixture` (after gain and any rescale).
+    /// The noise as it was added into `mixture` (after gain and any rescale; before
+    /// the rounding of [`MixOutput::Pcm16`]).
     pub noise: Vec<f32>,
-    /// The SNR measured afterwards from the f32 output:
+    /// The SNR measured afterwards from the output mixture:
     /// `10·log10(P(rescale·clean) / P(mixture − rescale·clean))`, using the same
-    /// [`SnrReference`] as the request.
+    /// [`SnrReference`] as the request ([`measure_snr_db_scaled`]).
     pub achieved_snr_db: f64,
     /// Where in the noise the segment started (it loops past the end).
     pub noise_offset: usize,
     /// The amplitude gain applied to the noise segment to reach the SNR.
     pub noise_gain: f64,
-    /// `Some(g)` if the mixture would have peaked above [`PEAK_LIMIT`] and both
+    /// `Some(g)` if the mixture would have peaked above the peak limit
+    /// ([`MixOptions::peak_limit`], by default [`PEAK_LIMIT`]) and both
     /// clean and noise were multiplied by `g < 1` (the SNR is unchanged, but the
     /// clean speech inside the mixture is now `g · clean`).
     pub rescale: Option<f64>,
@@ -191,18 +195,32 @@ pub fn clean_power(clean: &[f32], reference: SnrReference) -> f64 {
 /// `10·log10(P_clean / P(mixture − clean))`, P as in `reference`.
 /// Errors if the lengths differ or either power is zero.
 pub fn measure_snr_db(clean: &[f32], mixture: &[f32], reference: SnrReference) -> Result<f64> {
+    measure_snr_db_scaled(clean, 1.0, mixture, reference)
+}
+
+/// The SNR in dB of `mixture` against `gain · clean` (the clean signal as it sits
+/// inside a mixture that was scaled by `gain`, see [`Mixed::rescale`]):
+/// `10·log10(P(gain·clean) / P(mixture − gain·clean))`, in f64, P as in `reference`.
+/// Errors if the lengths differ or either power is zero.
+pub fn measure_snr_db_scaled(
+    clean: &[f32],
+    gain: f64,
+    mixture: &[f32],
+    reference: SnrReference,
+) -> Result<f64> {
     ensure!(
         clean.len() == mixture.len(),
         "clean has {} samples but the mixture has {}",
         clean.len(),
         mixture.len()
     );
-    let p_clean = clean_power(clean, reference);
+    // The active-frame threshold is relative, so scaling the clean signal scales its power.
+    let p_clean = gain * gain * clean_power(clean, reference);
     let p_noise = clean
         .iter()
         .zip(mixture)
         .map(|(&c, &m)| {
-            let d = m as f64 - c as f64;
+            let d = m as f64 - gain * c as f64;
             d * d
         })
         .sum::<f64>()
@@ -227,19 +245,57 @@ pub fn mix_at_snr_active(clean: &[f32], noise: &[f32], snr_db: f64, seed: u64) -
     mix_at_snr_with(clean, noise, snr_db, seed, SnrReference::ActiveOnly)
 }
 
-/// Adds `noise` to `clean` so that `10·log10(P_clean / P_noise) = snr_db`.
-///
-/// 1. A segment of `noise` as long as `clean` is taken from a random offset
-///    (drawn from `seed`), looping back to the start of `noise` if it is shorter.
-/// 2. `P_clean` is measured as `reference` says; `P_noise` over the segment.
-///    The noise gain is `sqrt(P_clean / (P_noise · 10^(snr/10)))`.
-/// 3. Clean + scaled noise is summed in f64. If its peak exceeds [`PEAK_LIMIT`]
-///    both parts are scaled by the same `g` (reported in [`Mixed::rescale`]),
-///    which leaves the SNR untouched.
-/// 4. The achieved SNR is measured again from the f32 mixture.
-///
-/// Errors: empty or non-finite input, a non-finite `snr_db`, a silent clean
-/// signal (or, for `ActiveOnly`, no active frame), or a silent noise segment.
+/// The form of a [`Mixed::mixture`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MixOutput {
+    /// f32 samples, as summed (the SNR is exact to about 10⁻⁶ dB).
+    #[default]
+    Float,
+    /// 16-bit PCM values (each sample `k / 32768`, see [`super::wav::pcm16`]), ready
+    /// to be written as they are. Rounding to 16 bits adds its own noise, which
+    /// matters at high SNRs and for quiet signals, so the noise gain is re-tuned (up
+    /// to [`PCM16_TRIES`] mixtures) until the SNR measured on the quantised mixture
+    /// is within [`PCM16_STOP_DB`] of the target; the best mixture is kept, and it
+    /// is an error if that one is more than [`PCM16_MAX_ERROR_DB`] off.
+    Pcm16,
+}
+
+/// Most mixtures [`MixOutput::Pcm16`] tries.
+pub const PCM16_TRIES: usize = 8;
+/// [`MixOutput::Pcm16`] stops re-tuning once the quantised SNR is this close (dB).
+pub const PCM16_STOP_DB: f64 = 0.005;
+/// [`MixOutput::Pcm16`] fails if the best quantised SNR is further off than this (dB).
+pub const PCM16_MAX_ERROR_DB: f64 = 0.1;
+
+/// How [`mix_at_snr_opts`] mixes. The default is what [`mix_at_snr`] does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MixOptions {
+    /// How the clean power is measured.
+    pub reference: SnrReference,
+    /// Where the noise segment starts: `None` draws the offset from the seed (the
+    /// default); `Some(i)` starts at sample `i` of the noise (e.g. 0 for noise made
+    /// for this signal, as long as it).
+    pub noise_offset: Option<usize>,
+    /// A mixture whose peak would exceed this is scaled down so its peak equals it
+    /// (default [`PEAK_LIMIT`]).
+    pub peak_limit: f64,
+    /// f32 or 16-bit PCM output.
+    pub output: MixOutput,
+}
+
+impl Default for MixOptions {
+    fn default() -> Self {
+        MixOptions {
+            reference: SnrReference::WholeSignal,
+            noise_offset: None,
+            peak_limit: PEAK_LIMIT as f64,
+            output: MixOutput::Float,
+        }
+    }
+}
+
+/// Adds `noise` to `clean` so that `10·log10(P_clean / P_noise) = snr_db`, with the
+/// default [`MixOptions`] but for `reference`; see [`mix_at_snr_opts`].
 pub fn mix_at_snr_with(
     clean: &[f32],
     noise: &[f32],
@@ -247,23 +303,68 @@ pub fn mix_at_snr_with(
     seed: u64,
     reference: SnrReference,
 ) -> Result<Mixed> {
+    let opts = MixOptions {
+        reference,
+        ..MixOptions::default()
+    };
+    mix_at_snr_opts(clean, noise, snr_db, seed, &opts)
+}
+
+/// Adds `noise` to `clean` so that `10·log10(P_clean / P_noise) = snr_db`.
+///
+/// 1. A segment of `noise` as long as `clean` is taken from a random offset
+///    (drawn from `seed`; or [`MixOptions::noise_offset`]), looping back to the
+///    start of `noise` if it is shorter.
+/// 2. `P_clean` is measured as [`MixOptions::reference`] says; `P_noise` over the
+///    segment. The noise gain is `sqrt(P_clean / (P_noise · 10^(snr/10)))`.
+/// 3. Clean + scaled noise is summed in f64. If its peak exceeds
+///    [`MixOptions::peak_limit`] both parts are scaled by the same `g` (reported in
+///    [`Mixed::rescale`]), which leaves the SNR untouched.
+/// 4. The achieved SNR is measured again from the output mixture
+///    ([`measure_snr_db_scaled`] against `g · clean`); with [`MixOutput::Pcm16`]
+///    the output is quantised and steps 2–4 repeat as that variant says.
+///
+/// Errors: empty or non-finite input, a non-finite `snr_db`, a silent clean
+/// signal (or, for `ActiveOnly`, no active frame), a silent noise segment, an
+/// offset outside the noise, or (PCM) a target the quantised mixture cannot reach.
+pub fn mix_at_snr_opts(
+    clean: &[f32],
+    noise: &[f32],
+    snr_db: f64,
+    seed: u64,
+    opts: &MixOptions,
+) -> Result<Mixed> {
     ensure!(!clean.is_empty(), "the clean signal is empty");
     ensure!(!noise.is_empty(), "the noise signal is empty");
     ensure!(
         snr_db.is_finite(),
         "target SNR must be finite, got {snr_db}"
     );
+    ensure!(
+        opts.peak_limit.is_finite() && opts.peak_limit > 0.0,
+        "the peak limit must be a positive number, got {}",
+        opts.peak_limit
+    );
     ensure_finite(clean, "the clean signal")?;
     ensure_finite(noise, "the noise signal")?;
 
-    let p_clean = clean_power(clean, reference);
+    let p_clean = clean_power(clean, opts.reference);
     ensure!(
         p_clean > 0.0,
         "the clean signal is silent (power 0): an SNR relative to it is undefined"
     );
 
-    let mut rng = Rng::new(seed);
-    let offset = rng.below(noise.len());
+    let offset = match opts.noise_offset {
+        Some(i) => {
+            ensure!(
+                i < noise.len(),
+                "noise offset {i} is past the end of the noise ({} samples)",
+                noise.len()
+            );
+            i
+        }
+        None => Rng::new(seed).below(noise.len()),
+    };
     let segment: Vec<f64> = (0..clean.len())
         .map(|i| noise[(offset + i) % noise.len()] as f64)
         .collect();
@@ -275,35 +376,67 @@ pub fn mix_at_snr_with(
         segment.len()
     );
 
-    let noise_gain = (p_clean / (p_noise * 10f64.powf(snr_db / 10.0))).sqrt();
-    let sum: Vec<f64> = clean
-        .iter()
-        .zip(&segment)
-        .map(|(&c, &n)| c as f64 + noise_gain * n)
-        .collect();
-    let peak = sum.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let g = if peak > PEAK_LIMIT as f64 {
-        PEAK_LIMIT as f64 / peak
-    } else {
-        1.0
+    let mut noise_gain = (p_clean / (p_noise * 10f64.powf(snr_db / 10.0))).sqrt();
+    let mix = |noise_gain: f64| -> Result<Mixed> {
+        let sum: Vec<f64> = clean
+            .iter()
+            .zip(&segment)
+            .map(|(&c, &n)| c as f64 + noise_gain * n)
+            .collect();
+        let peak = sum.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let g = if peak > opts.peak_limit {
+            opts.peak_limit / peak
+        } else {
+            1.0
+        };
+        let mixture: Vec<f32> = match opts.output {
+            MixOutput::Float => sum.iter().map(|v| (v * g) as f32).collect(),
+            MixOutput::Pcm16 => sum
+                .iter()
+                .map(|v| pcm16(g * v) as f32 / PCM16_SCALE as f32)
+                .collect(),
+        };
+        let noise_out: Vec<f32> = segment
+            .iter()
+            .map(|v| (v * noise_gain * g) as f32)
+            .collect();
+        let achieved_snr_db = measure_snr_db_scaled(clean, g, &mixture, opts.reference)?;
+        Ok(Mixed {
+            mixture,
+            noise: noise_out,
+            achieved_snr_db,
+            noise_offset: offset,
+            noise_gain,
+            rescale: (g < 1.0).then_some(g),
+        })
     };
 
-    let mixture: Vec<f32> = sum.iter().map(|v| (v * g) as f32).collect();
-    let noise_out: Vec<f32> = segment
-        .iter()
-        .map(|v| (v * noise_gain * g) as f32)
-        .collect();
-    let clean_in_mix: Vec<f32> = clean.iter().map(|&c| (c as f64 * g) as f32).collect();
-    let achieved_snr_db = measure_snr_db(&clean_in_mix, &mixture, reference)?;
-
-    Ok(Mixed {
-        mixture,
-        noise: noise_out,
-        achieved_snr_db,
-        noise_offset: offset,
-        noise_gain,
-        rescale: (g < 1.0).then_some(g),
-    })
+    if opts.output == MixOutput::Float {
+        return mix(noise_gain);
+    }
+    let mut best: Option<Mixed> = None;
+    for _ in 0..PCM16_TRIES {
+        let m = mix(noise_gain).with_context(|| format!("the 16-bit mixture at {snr_db} dB"))?;
+        let err = m.achieved_snr_db - snr_db;
+        if best
+            .as_ref()
+            .is_none_or(|b| err.abs() < (b.achieved_snr_db - snr_db).abs())
+        {
+            best = Some(m);
+        }
+        if err.abs() <= PCM16_STOP_DB {
+            break;
+        }
+        noise_gain *= 10f64.powf(err / 20.0);
+    }
+    let m = best.context("no mixture was made")?;
+    ensure!(
+        (m.achieved_snr_db - snr_db).abs() <= PCM16_MAX_ERROR_DB,
+        "the 16-bit mixture reaches {:.3} dB SNR, more than {PCM16_MAX_ERROR_DB} dB from the \
+         target {snr_db} dB",
+        m.achieved_snr_db
+    );
+    Ok(m)
 }
 
 // ---------------------------------------------------------------------------
@@ -1218,6 +1351,85 @@ mod tests {
         assert_ne!(white_noise(100, 3), white_noise(100, 4));
         assert_eq!(pink_noise(100, 3), pink_noise(100, 3));
         assert_ne!(pink_noise(100, 3), pink_noise(100, 4));
+    }
+
+    fn pcm16_options(peak_limit: f64) -> MixOptions {
+        MixOptions {
+            noise_offset: Some(0),
+            peak_limit,
+            output: MixOutput::Pcm16,
+            ..MixOptions::default()
+        }
+    }
+
+    #[test]
+    fn pcm16_mixing_is_exact_for_a_loud_item() {
+        // A clean signal near full scale forces a rescale at 0 dB.
+        let clean: Vec<f32> = (0..16_000)
+            .map(|i| ((i as f64 * 0.05).sin() * 30_000.0) as i16 as f32 / 32768.0)
+            .collect();
+        let noise = pink_noise(clean.len(), 5);
+        let m = mix_at_snr_opts(&clean, &noise, 0.0, 0, &pcm16_options(0.98)).unwrap();
+        let g = m.rescale.expect("a 0.92-peak tone plus 0 dB noise must be rescaled");
+        assert!(g < 1.0);
+        assert_eq!(m.noise_offset, 0);
+        // Within half a 16-bit step of the limit (the limit is applied before rounding).
+        assert!(m.mixture.iter().all(|&v| v.abs() as f64 <= 0.98 + 0.5 / 32768.0));
+        assert!(m.mixture.iter().all(|&v| (v as f64 * 32768.0).fract() == 0.0));
+        let got = measure_snr_db_scaled(&clean, g, &m.mixture, SnrReference::WholeSignal).unwrap();
+        assert_eq!(got, m.achieved_snr_db);
+        assert!((got - 0.0).abs() < 0.01, "{got}");
+        assert!(mix_at_snr_opts(&[0.0; 100], &noise[..100], 10.0, 0, &pcm16_options(0.98)).is_err());
+        let err = mix_at_snr_opts(&clean, &noise, 0.0, 0, &MixOptions {
+            noise_offset: Some(clean.len()),
+            ..MixOptions::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("past the end of the noise"), "{err}");
+    }
+
+    #[test]
+    fn pcm16_mixing_makes_up_for_the_rounding_noise() {
+        // A quiet item at a high SNR: the noise is under two 16-bit steps (RMS), so
+        // rounding the plain f32 mixture to 16 bits adds a noise of its own (RMS
+        // 1/√12 of a step) that lowers the SNR by more than the 0.1 dB allowed.
+        let clean: Vec<f32> = speechy(1.0)
+            .iter()
+            .map(|&v| pcm16(v as f64 * 0.1) as f32 / 32768.0)
+            .collect();
+        let noise = white_noise(clean.len(), 3);
+        let target = 45.0;
+        let plain = mix_at_snr_opts(&clean, &noise, target, 0, &MixOptions {
+            noise_offset: Some(0),
+            ..MixOptions::default()
+        })
+        .unwrap();
+        let rounded: Vec<f32> = plain
+            .mixture
+            .iter()
+            .map(|&v| pcm16(v as f64) as f32 / 32768.0)
+            .collect();
+        let naive = measure_snr_db(&clean, &rounded, SnrReference::WholeSignal).unwrap();
+        let m = mix_at_snr_opts(&clean, &noise, target, 0, &pcm16_options(PEAK_LIMIT as f64))
+            .unwrap();
+        eprintln!(
+            "PCM16 at {target} dB: rounding the f32 mixture gives {naive:.3} dB; re-tuned {:.4} dB \
+             (noise gain {:.3e} → {:.3e})",
+            m.achieved_snr_db, plain.noise_gain, m.noise_gain
+        );
+        assert!(
+            target - naive > PCM16_MAX_ERROR_DB,
+            "rounding cost only {} dB",
+            target - naive
+        );
+        assert!((m.achieved_snr_db - target).abs() <= PCM16_STOP_DB, "{}", m.achieved_snr_db);
+        assert!(m.noise_gain < plain.noise_gain);
+        // A target the rounding alone already misses is refused, not silently missed.
+        let err = mix_at_snr_opts(&clean, &noise, 80.0, 0, &pcm16_options(PEAK_LIMIT as f64))
+            .unwrap_err();
+        let err = format!("{err:#}");
+        assert!(err.contains("16-bit mixture"), "{err}");
     }
 
     #[test]

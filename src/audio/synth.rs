@@ -51,6 +51,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use super::augment;
+use super::wav::{pcm16, write_wav_i16, PCM16_SCALE};
 use crate::util::rng::Rng;
 
 // ---------------------------------------------------------------------------------
@@ -990,105 +992,27 @@ fn item_seed(seed: u64, tag: u64, index: u64) -> u64 {
 }
 
 // ---------------------------------------------------------------------------------
-// Noise
+// Noisy copies
 // ---------------------------------------------------------------------------------
 
-/// Seeded noise: `white` (Gaussian) or `pink` (Paul Kellet's filter on Gaussian white
-/// noise, after an 8192-sample warm-up).
-pub fn make_noise(kind: &str, n: usize, seed: u64) -> Result<Vec<f64>> {
-    let mut rng = Rng::new(seed);
-    match kind {
-        "white" => Ok((0..n).map(|_| rng.normal()).collect()),
-        "pink" => {
-            let mut b = [0.0f64; 7];
-            let mut out = Vec::with_capacity(n);
-            for i in 0..n + 8192 {
-                let w = rng.normal();
-                b[0] = 0.99886 * b[0] + w * 0.0555179;
-                b[1] = 0.99332 * b[1] + w * 0.0750759;
-                b[2] = 0.96900 * b[2] + w * 0.1538520;
-                b[3] = 0.86650 * b[3] + w * 0.3104856;
-                b[4] = 0.55000 * b[4] + w * 0.5329522;
-                b[5] = -0.7616 * b[5] - w * 0.0168980;
-                let p = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
-                b[6] = w * 0.115926;
-                if i >= 8192 {
-                    out.push(p);
-                }
-            }
-            Ok(out)
-        }
+/// `clean` (16-bit values `k / 32768`) with seeded `white` or `pink` noise
+/// ([`augment::white_noise`], [`augment::pink_noise`]) at `snr_db`, as 16-bit values:
+/// [`augment::mix_at_snr_opts`] with the noise from its start, the peak limited to
+/// [`MIX_PEAK_MAX`], and the SNR re-tuned on the quantised mixture
+/// ([`augment::MixOutput::Pcm16`], within 0.1 dB of the target).
+fn noisy_copy(clean: &[f32], kind: &str, noise_seed: u64, snr_db: f64) -> Result<augment::Mixed> {
+    let noise = match kind {
+        "white" => augment::white_noise(clean.len(), noise_seed),
+        "pink" => augment::pink_noise(clean.len(), noise_seed),
         _ => bail!("unknown noise kind {kind:?} (white|pink)"),
-    }
-}
-
-/// SNR (dB) of `y` against the clean component `g·s` (see the module docs).
-pub fn measure_snr_db(clean: &[f64], noisy: &[f64], gain: f64) -> f64 {
-    let (mut ps, mut pn) = (0.0f64, 0.0f64);
-    for (s, y) in clean.iter().zip(noisy) {
-        let c = gain * s;
-        ps += c * c;
-        pn += (y - c) * (y - c);
-    }
-    10.0 * (ps / pn).log10()
-}
-
-fn quantize(x: f64) -> i16 {
-    (x * 32768.0).round().clamp(-32768.0, 32767.0) as i16
-}
-
-struct Mixed {
-    samples: Vec<i16>,
-    gain: f64,
-    achieved_db: f64,
-}
-
-/// Mix `clean` (quantised samples) with `noise` at `snr_db`, iterating the noise scale
-/// until the SNR measured on the quantised result is within 0.005 dB of the target.
-fn mix_at_snr(clean: &[i16], noise: &[f64], snr_db: f64) -> Result<Mixed> {
-    let s: Vec<f64> = clean.iter().map(|&v| v as f64 / 32768.0).collect();
-    let ps: f64 = s.iter().map(|v| v * v).sum();
-    let pn: f64 = noise.iter().map(|v| v * v).sum();
-    if ps <= 0.0 || pn <= 0.0 {
-        bail!("cannot mix at an SNR: clean or noise power is zero");
-    }
-    let mut k = (ps / (pn * 10f64.powf(snr_db / 10.0))).sqrt();
-    let mut best: Option<Mixed> = None;
-    for _ in 0..8 {
-        let mix: Vec<f64> = s.iter().zip(noise).map(|(a, b)| a + k * b).collect();
-        let peak = mix.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let gain = if peak > MIX_PEAK_MAX {
-            MIX_PEAK_MAX / peak
-        } else {
-            1.0
-        };
-        let samples: Vec<i16> = mix.iter().map(|v| quantize(gain * v)).collect();
-        let y: Vec<f64> = samples.iter().map(|&v| v as f64 / 32768.0).collect();
-        let achieved_db = measure_snr_db(&s, &y, gain);
-        let err = achieved_db - snr_db;
-        let better = best
-            .as_ref()
-            .is_none_or(|b| err.abs() < (b.achieved_db - snr_db).abs());
-        if better {
-            best = Some(Mixed {
-                samples,
-                gain,
-                achieved_db,
-            });
-        }
-        if err.abs() <= 0.005 {
-            break;
-        }
-        k *= 10f64.powf(err / 20.0);
-    }
-    let m = best.ok_or_else(|| anyhow!("mixing produced nothing"))?;
-    if (m.achieved_db - snr_db).abs() > 0.1 {
-        bail!(
-            "achieved SNR {:.3} dB is more than 0.1 dB from the target {snr_db} dB",
-            m.achieved_db
-        );
-    }
-    Ok(m)
+    };
+    let opts = augment::MixOptions {
+        noise_offset: Some(0),
+        peak_limit: MIX_PEAK_MAX,
+        output: augment::MixOutput::Pcm16,
+        ..augment::MixOptions::default()
+    };
+    augment::mix_at_snr_opts(clean, &noise, snr_db, 0, &opts)
 }
 
 // ---------------------------------------------------------------------------------
@@ -1389,7 +1313,10 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         bail!("{id}: silent item");
     }
     let gain = PEAK_LEVEL / peak;
-    let clean: Vec<i16> = mix.iter().map(|v| quantize(gain * v)).collect();
+    let clean: Vec<f32> = mix
+        .iter()
+        .map(|v| pcm16(gain * v) as f32 / PCM16_SCALE as f32)
+        .collect();
 
     // Labels.
     let sr = SAMPLE_RATE as f64;
@@ -1511,18 +1438,18 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         } else {
             "white"
         };
-        let noise = make_noise(noise_kind, n, nrng.next_u64())?;
-        let m = mix_at_snr(&clean, &noise, snr).with_context(|| format!("{id} at {snr} dB"))?;
+        let m = noisy_copy(&clean, noise_kind, nrng.next_u64(), snr)
+            .with_context(|| format!("{id} at {snr} dB"))?;
         let nid = format!("{id}_snr{snr}");
-        wav_bytes += write_wav(&ctx.wav_dir.join(format!("{nid}.wav")), &m.samples)?;
+        wav_bytes += write_wav(&ctx.wav_dir.join(format!("{nid}.wav")), &m.mixture)?;
         let mut row = base.clone();
         row.id = nid.clone();
         row.wav = format!("wav/{nid}.wav");
         row.snr_db = Some(snr);
-        row.achieved_snr_db = Some(m.achieved_db);
+        row.achieved_snr_db = Some(m.achieved_snr_db);
         row.noise = Some(noise_kind.to_string());
         row.noise_seed = Some(noise_seed);
-        row.mix_gain = Some(m.gain);
+        row.mix_gain = Some(m.rescale.unwrap_or(1.0));
         rows.push(row);
     }
     Ok(Built {
@@ -1571,21 +1498,9 @@ fn pick_cue(table: &[(char, f64)], u: f64) -> char {
 // Files
 // ---------------------------------------------------------------------------------
 
-fn write_wav(path: &Path, samples: &[i16]) -> Result<u64> {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: SAMPLE_RATE,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec)
-        .with_context(|| format!("creating {}", path.display()))?;
-    for &s in samples {
-        w.write_sample(s)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    w.finalize()
-        .with_context(|| format!("finishing {}", path.display()))?;
+/// Write 16-bit values (`k / 32768`) as a 16 kHz mono WAV; returns its size in bytes.
+fn write_wav(path: &Path, samples: &[f32]) -> Result<u64> {
+    write_wav_i16(path, samples, 1, SAMPLE_RATE)?;
     Ok(std::fs::metadata(path)
         .with_context(|| format!("reading the size of {}", path.display()))?
         .len())
@@ -2321,18 +2236,20 @@ mod tests {
                 (&r.words, &r.vad, &r.pauses, &r.split),
                 (&c.words, &c.vad, &c.pauses, &c.split)
             );
-            let s: Vec<f64> = read_wav(&dir.join(&c.wav))
+            let s: Vec<f32> = read_wav(&dir.join(&c.wav))
                 .iter()
-                .map(|&v| v as f64 / 32768.0)
+                .map(|&v| v as f32 / 32768.0)
                 .collect();
-            let y: Vec<f64> = read_wav(&dir.join(&r.wav))
+            let y: Vec<f32> = read_wav(&dir.join(&r.wav))
                 .iter()
-                .map(|&v| v as f64 / 32768.0)
+                .map(|&v| v as f32 / 32768.0)
                 .collect();
             assert_eq!(s.len(), y.len());
             let g = r.mix_gain.unwrap();
             assert!(g > 0.0 && g <= 1.0);
-            let got = measure_snr_db(&s, &y, g);
+            let got =
+                augment::measure_snr_db_scaled(&s, g, &y, augment::SnrReference::WholeSignal)
+                    .unwrap();
             let (target, recorded) = (r.snr_db.unwrap(), r.achieved_snr_db.unwrap());
             assert!(
                 (got - recorded).abs() < 1e-6,
@@ -2409,7 +2326,7 @@ mod tests {
     }
 
     #[test]
-    fn seeded_draws_are_uniform() {
+    fn item_seeds_give_uniform_first_draws() {
         // First draw of per-item generators (as used for noise colour, split, …).
         for tag in [TAG_UTT, TAG_SPLIT, TAG_NOISE, TAG_NOISE + 16] {
             let n = 20_000;
@@ -2419,28 +2336,5 @@ mod tests {
             let p = below as f64 / n as f64;
             assert!((p - 0.2).abs() < 0.015, "tag {tag}: {p}");
         }
-        let mut r = Rng::new(9);
-        let g: Vec<f64> = (0..50_000).map(|_| r.normal()).collect();
-        let mean = g.iter().sum::<f64>() / g.len() as f64;
-        let var = g.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / g.len() as f64;
-        assert!(
-            mean.abs() < 0.02 && (var - 1.0).abs() < 0.03,
-            "{mean} {var}"
-        );
-    }
-
-    #[test]
-    fn mixing_is_exact_for_a_loud_item() {
-        // A clean signal near full scale forces mix_gain < 1 at 0 dB.
-        let clean: Vec<i16> = (0..16_000)
-            .map(|i| ((i as f64 * 0.05).sin() * 30_000.0) as i16)
-            .collect();
-        let noise = make_noise("pink", clean.len(), 5).unwrap();
-        let m = mix_at_snr(&clean, &noise, 0.0).unwrap();
-        assert!(m.gain < 1.0);
-        let s: Vec<f64> = clean.iter().map(|&v| v as f64 / 32768.0).collect();
-        let y: Vec<f64> = m.samples.iter().map(|&v| v as f64 / 32768.0).collect();
-        assert!((measure_snr_db(&s, &y, m.gain) - 0.0).abs() < 0.01);
-        assert!(mix_at_snr(&[0i16; 100], &noise[..100], 10.0).is_err());
     }
 }
