@@ -2247,9 +2247,8 @@ mod tests {
             assert_eq!(s.len(), y.len());
             let g = r.mix_gain.unwrap();
             assert!(g > 0.0 && g <= 1.0);
-            let got =
-                augment::measure_snr_db_scaled(&s, g, &y, augment::SnrReference::WholeSignal)
-                    .unwrap();
+            let got = augment::measure_snr_db_scaled(&s, g, &y, augment::SnrReference::WholeSignal)
+                .unwrap();
             let (target, recorded) = (r.snr_db.unwrap(), r.achieved_snr_db.unwrap());
             assert!(
                 (got - recorded).abs() < 1e-6,

@@ -180,8 +180,8 @@ pub fn write_wav_i16(
     channels: u16,
     sample_rate: u32,
 ) -> Result<()> {
-    let format = (SampleFormat::Int, 16);
-    write_with(path.as_ref(), format, channels, sample_rate, samples, |w, s| {
+    let spec = wav_spec(channels, sample_rate, SampleFormat::Int, 16);
+    write_with(path.as_ref(), spec, samples, |w, s| {
         w.write_sample(pcm16(s as f64))
     })
 }
@@ -193,44 +193,42 @@ pub fn write_wav_f32(
     channels: u16,
     sample_rate: u32,
 ) -> Result<()> {
-    let format = (SampleFormat::Float, 32);
-    write_with(path.as_ref(), format, channels, sample_rate, samples, |w, s| {
-        w.write_sample(s)
-    })
+    let spec = wav_spec(channels, sample_rate, SampleFormat::Float, 32);
+    write_with(path.as_ref(), spec, samples, |w, s| w.write_sample(s))
 }
 
 type FileWriter = WavWriter<std::io::BufWriter<std::fs::File>>;
 
-/// Writes `samples` as a WAV of `(sample format, bits per sample)`, each sample
-/// through `put`.
+fn wav_spec(channels: u16, sample_rate: u32, format: SampleFormat, bits: u16) -> WavSpec {
+    WavSpec {
+        channels,
+        sample_rate,
+        bits_per_sample: bits,
+        sample_format: format,
+    }
+}
+
+/// Writes `samples` as a WAV of `spec`, each sample through `put`.
 fn write_with(
     path: &Path,
-    (sample_format, bits_per_sample): (SampleFormat, u16),
-    channels: u16,
-    sample_rate: u32,
+    spec: WavSpec,
     samples: &[f32],
     mut put: impl FnMut(&mut FileWriter, f32) -> hound::Result<()>,
 ) -> Result<()> {
-    if channels == 0 || sample_rate == 0 {
+    if spec.channels == 0 || spec.sample_rate == 0 {
         bail!(
             "{}: channels and sample rate must be positive",
             path.display()
         );
     }
-    if !samples.len().is_multiple_of(channels as usize) {
+    if !samples.len().is_multiple_of(spec.channels as usize) {
         bail!(
             "{}: {} samples is not a multiple of {} channels",
             path.display(),
             samples.len(),
-            channels
+            spec.channels
         );
     }
-    let spec = WavSpec {
-        channels,
-        sample_rate,
-        bits_per_sample,
-        sample_format,
-    };
     let mut writer =
         WavWriter::create(path, spec).with_context(|| format!("creating {}", path.display()))?;
     for &s in samples {
