@@ -656,29 +656,20 @@ impl Espeak {
         Ok(())
     }
 
-    /// Synthesise one word; returns the raw 22,050 Hz samples.
-    fn synth_raw(
-        &self,
-        voice: &str,
-        rate: u32,
-        pitch: u32,
-        word: &str,
-        cue: Option<char>,
-    ) -> Result<Vec<f32>> {
+    /// Synthesise one word as `speaker` says it; returns the raw 22,050 Hz samples.
+    fn synth_raw(&self, speaker: &SpeakerInfo, word: &str, cue: Option<char>) -> Result<Vec<f32>> {
+        let SpeakerInfo { voice, rate, pitch } = speaker;
         if word.is_empty() || !word.bytes().all(|b| b.is_ascii_lowercase()) {
             bail!("word {word:?} is not plain lowercase ASCII");
         }
         if cue.is_some_and(|c| !matches!(c, '.' | ',' | '?')) {
             bail!("cue {cue:?} is not one of . , ?");
         }
-        let text = match cue {
-            Some(c) => format!("{word}{c}"),
-            None => word.to_string(),
-        };
+        let text = cued(word, cue);
         let out = Command::new(&self.bin)
             .args([
                 "-v",
-                voice,
+                voice.as_str(),
                 "-s",
                 &rate.to_string(),
                 "-p",
@@ -704,20 +695,24 @@ impl Espeak {
     }
 
     /// Synthesise, resample to 16 kHz and trim one word.
-    fn word(
-        &self,
-        voice: &str,
-        rate: u32,
-        pitch: u32,
-        word: &str,
-        cue: Option<char>,
-    ) -> Result<Vec<f32>> {
-        let raw = self.synth_raw(voice, rate, pitch, word, cue)?;
+    fn word(&self, speaker: &SpeakerInfo, word: &str, cue: Option<char>) -> Result<Vec<f32>> {
+        let raw = self.synth_raw(speaker, word, cue)?;
         let x = resample(&raw, ESPEAK_SAMPLE_RATE, SAMPLE_RATE)?;
         let (a, b) = trim_bounds(&x).ok_or_else(|| {
-            anyhow!("espeak-ng produced silence for {word:?} with voice `{voice}`")
+            anyhow!(
+                "espeak-ng produced silence for {word:?} with voice `{}`",
+                speaker.voice
+            )
         })?;
         Ok(x[a..b].to_vec())
+    }
+}
+
+/// The text espeak-ng is given for `word` said with the clause punctuation `cue`.
+fn cued(word: &str, cue: Option<char>) -> String {
+    match cue {
+        Some(c) => format!("{word}{c}"),
+        None => word.to_string(),
     }
 }
 
@@ -1063,29 +1058,16 @@ impl<'a> Voice<'a> {
         }
     }
     fn word(&mut self, w: &str, cue: Option<char>) -> Result<std::sync::Arc<Vec<f32>>> {
-        let key = match cue {
-            Some(c) => format!("{w}{c}"),
-            None => w.to_string(),
-        };
+        let key = cued(w, cue);
         if let Some(a) = self.cache.get(&key) {
             return Ok(a.clone());
         }
-        let a = std::sync::Arc::new(self.espeak.word(
-            &self.info.voice,
-            self.info.rate,
-            self.info.pitch,
-            w,
-            cue,
-        )?);
+        let a = std::sync::Arc::new(self.espeak.word(&self.info, w, cue)?);
         self.cache.insert(key, a.clone());
         Ok(a)
     }
 }
 
-/// Lay out a phrase starting at `start`: returns the placed words; inter-word gaps are
-/// pushed to `gaps` (samples). `cue` is the punctuation the last word is said with;
-/// with a cue, the words before the last are said with a comma (continuation
-/// intonation, not the citation-form fall of a word said alone).
 /// A uniform draw over [`HOLD_MS`] (in samples) mapped to the log-uniform
 /// [`HOLD_MS_LONG`].
 fn long_hold(uniform: usize) -> usize {
@@ -1095,6 +1077,10 @@ fn long_hold(uniform: usize) -> usize {
     (a * (b / a).powf(u) * SPM as f64).round() as usize
 }
 
+/// Lay out a phrase starting at `start`: returns the placed words; inter-word gaps are
+/// pushed to `gaps` (samples). `cue` is the punctuation the last word is said with;
+/// with a cue, the words before the last are said with a comma (continuation
+/// intonation, not the citation-form fall of a word said alone).
 fn lay_phrase(
     voice: &mut Voice<'_>,
     speaker: usize,
@@ -1143,6 +1129,161 @@ fn voice_at(cfg: &SpeechSetConfig, offset: usize, k: usize) -> &str {
     &cfg.voices[(offset + k) % cfg.voices.len()]
 }
 
+/// One item laid out on the timeline, before it is rendered and labelled.
+struct Layout {
+    placed: Vec<Placed>,
+    speakers: Vec<SpeakerInfo>,
+    /// Dialogues only.
+    turns: Vec<Turn>,
+    /// Dialogues only, in the order they were made.
+    pauses: Vec<Pause>,
+    /// Where the last phrase (utterance) or turn (dialogue) ends.
+    end_of_speech: usize,
+}
+
+/// An utterance: one phrase from [`UTTERANCE_TEMPLATES`] said by `voice` after a lead-in
+/// silence.
+fn lay_utterance(
+    espeak: &Espeak,
+    voice: &str,
+    rng: &mut Rng,
+    gaps: &mut Vec<usize>,
+) -> Result<Layout> {
+    let mut voice = Voice::new(espeak, voice, rng);
+    let t = UTTERANCE_TEMPLATES[rng.below(UTTERANCE_TEMPLATES.len())];
+    let words = expand(t, rng)?;
+    let lead = draw_ms(rng, LEAD_MS);
+    let placed = lay_phrase(&mut voice, 0, &words, lead, rng, gaps, None)?;
+    let end_of_speech = placed.last().map(|p| p.end()).unwrap_or(lead);
+    Ok(Layout {
+        placed,
+        speakers: vec![voice.info],
+        turns: Vec::new(),
+        pauses: Vec::new(),
+        end_of_speech,
+    })
+}
+
+/// Dialogue `j`: two voices taking turns of one to three phrases, with hold pauses
+/// inside a turn and shift gaps or overlaps between turns (see [`generate`]).
+fn lay_dialogue(
+    cfg: &SpeechSetConfig,
+    espeak: &Espeak,
+    voice_offset: usize,
+    j: usize,
+    rng: &mut Rng,
+    gaps: &mut Vec<usize>,
+) -> Result<Layout> {
+    let mut placed: Vec<Placed> = Vec::new();
+    let mut turns: Vec<Turn> = Vec::new();
+    let mut pauses: Vec<Pause> = Vec::new();
+    let n = cfg.voices.len();
+    let a = voice_at(cfg, voice_offset, j).to_string();
+    let b = voice_at(cfg, voice_offset, j + 1 + rng.below(n - 1)).to_string();
+    let mut voices = [Voice::new(espeak, &a, rng), Voice::new(espeak, &b, rng)];
+    let n_turns = rng.range_inclusive(TURNS.0, TURNS.1) as usize;
+    let first_speaker = rng.below(2);
+    let mut cursor_end = 0usize; // end of the previous turn's last word
+    let mut last_phrase_start = 0usize; // start of the previous turn's last phrase
+    let mut last_end: [Option<usize>; 2] = [None, None];
+    let lead = draw_ms(rng, LEAD_MS);
+    // Phrase-final cues come from their own stream, so the layout's random stream is
+    // the same with and without them.
+    let mut cue_rng = Rng::new(item_seed(cfg.seed, TAG_CUE, j as u64));
+    let mut prev_cue: Option<char> = None;
+    for t in 0..n_turns {
+        let spk = (first_speaker + t) % 2;
+        let u = rng.unit();
+        let n_phrases = if u < PHRASES_PER_TURN[0] {
+            1
+        } else if u < PHRASES_PER_TURN[0] + PHRASES_PER_TURN[1] {
+            2
+        } else {
+            3
+        };
+        // Lay the turn out from 0, then shift it to its start.
+        let mut turn_words: Vec<Placed> = Vec::new();
+        let mut phrase_bounds: Vec<(usize, usize)> = Vec::new();
+        let mut cursor = 0usize;
+        let mut texts = Vec::new();
+        let mut cues: Vec<Option<char>> = Vec::new();
+        for p in 0..n_phrases {
+            let template = if rng.unit() < DIALOGUE_PHRASE_PROB {
+                DIALOGUE_TEMPLATES[rng.below(DIALOGUE_TEMPLATES.len())]
+            } else {
+                UTTERANCE_TEMPLATES[rng.below(UTTERANCE_TEMPLATES.len())]
+            };
+            let words = expand(template, rng)?;
+            if p > 0 {
+                let h = draw_ms(rng, HOLD_MS);
+                cursor += if cfg.long_holds { long_hold(h) } else { h };
+            }
+            let cue = cfg.turn_prosody.then(|| {
+                let table: &[(char, f64)] = if p + 1 == n_phrases {
+                    &TURN_CUES_END
+                } else {
+                    &TURN_CUES_HOLD
+                };
+                pick_cue(table, cue_rng.unit())
+            });
+            cues.push(cue);
+            let ph = lay_phrase(&mut voices[spk], spk, &words, cursor, rng, gaps, cue)?;
+            let ph_end = ph.last().map(|w| w.end()).unwrap_or(cursor);
+            phrase_bounds.push((cursor, ph_end));
+            cursor = ph_end;
+            texts.push(words.join(" "));
+            turn_words.extend(ph);
+        }
+        let first_dur = phrase_bounds[0].1 - phrase_bounds[0].0;
+        // Draw everything so the random stream does not depend on the branch taken.
+        let want_overlap = rng.unit() < OVERLAP_PROB;
+        let overlap = draw_ms(rng, OVERLAP_MS);
+        let shift = draw_ms(rng, SHIFT_MS);
+        let start = if t == 0 {
+            lead
+        } else {
+            let prev_last_dur = cursor_end - last_phrase_start;
+            // An overlap never exceeds half of either phrase it touches.
+            let overlap = overlap.min(first_dur / 2).min(prev_last_dur / 2);
+            let cand = cursor_end.saturating_sub(overlap);
+            let own_ok = last_end[spk].is_none_or(|e| cand >= e + (SHIFT_MS.0 * SPM) as usize);
+            if want_overlap && overlap >= (OVERLAP_MS.0 * SPM) as usize && own_ok {
+                pauses
+                    .push(Pause::new("overlap", cand, cursor_end, 1 - spk, spk).with_cue(prev_cue));
+                cand
+            } else {
+                pauses.push(
+                    Pause::new("shift", cursor_end, cursor_end + shift, 1 - spk, spk)
+                        .with_cue(prev_cue),
+                );
+                cursor_end + shift
+            }
+        };
+        for w in &mut turn_words {
+            w.start += start;
+        }
+        for k in 1..n_phrases {
+            let (a, b) = (phrase_bounds[k - 1].1 + start, phrase_bounds[k].0 + start);
+            pauses.push(Pause::new("hold", a, b, spk, spk).with_cue(cues[k - 1]));
+        }
+        let turn_end = start + cursor;
+        turns.push(Turn::at(spk, start, turn_end, n_phrases, texts.join(" ")));
+        last_phrase_start = start + phrase_bounds[n_phrases - 1].0;
+        cursor_end = turn_end;
+        last_end[spk] = Some(turn_end);
+        prev_cue = cues[n_phrases - 1];
+        placed.extend(turn_words);
+    }
+    let [va, vb] = voices;
+    Ok(Layout {
+        placed,
+        speakers: vec![va.info, vb.info],
+        turns,
+        pauses,
+        end_of_speech: cursor_end,
+    })
+}
+
 fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
     let cfg = ctx.cfg;
     let (kind, id, rng_seed) = if idx < cfg.n_utterances {
@@ -1161,135 +1302,20 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
     };
     let mut rng = Rng::new(rng_seed);
     let mut gaps = Vec::new();
-    let mut placed: Vec<Placed> = Vec::new();
-    let mut turns_raw: Vec<(usize, usize, usize, usize, String)> = Vec::new(); // spk, start, end, n_phrases, text
-    let mut pauses: Vec<Pause> = Vec::new();
-    let speakers: Vec<SpeakerInfo>;
-    let end_of_speech;
-
-    if kind == "utterance" {
-        let mut voice = Voice::new(ctx.espeak, voice_at(cfg, ctx.voice_offset, idx), &mut rng);
-        let t = UTTERANCE_TEMPLATES[rng.below(UTTERANCE_TEMPLATES.len())];
-        let words = expand(t, &mut rng)?;
-        let lead = draw_ms(&mut rng, LEAD_MS);
-        placed = lay_phrase(&mut voice, 0, &words, lead, &mut rng, &mut gaps, None)?;
-        end_of_speech = placed.last().map(|p| p.end()).unwrap_or(lead);
-        speakers = vec![voice.info];
+    let layout = if kind == "utterance" {
+        let voice = voice_at(cfg, ctx.voice_offset, idx);
+        lay_utterance(ctx.espeak, voice, &mut rng, &mut gaps)?
     } else {
         let j = idx - cfg.n_utterances;
-        let n = cfg.voices.len();
-        let a = voice_at(cfg, ctx.voice_offset, j).to_string();
-        let b = voice_at(cfg, ctx.voice_offset, j + 1 + rng.below(n - 1)).to_string();
-        let mut voices = [
-            Voice::new(ctx.espeak, &a, &mut rng),
-            Voice::new(ctx.espeak, &b, &mut rng),
-        ];
-        let n_turns = rng.range_inclusive(TURNS.0, TURNS.1) as usize;
-        let first_speaker = rng.below(2);
-        let mut cursor_end = 0usize; // end of the previous turn's last word
-        let mut last_phrase_start = 0usize; // start of the previous turn's last phrase
-        let mut last_end: [Option<usize>; 2] = [None, None];
-        let lead = draw_ms(&mut rng, LEAD_MS);
-        // Phrase-final cues come from their own stream, so the layout's random stream is
-        // the same with and without them.
-        let mut cue_rng = Rng::new(item_seed(cfg.seed, TAG_CUE, j as u64));
-        let mut prev_cue: Option<char> = None;
-        for t in 0..n_turns {
-            let spk = (first_speaker + t) % 2;
-            let u = rng.unit();
-            let n_phrases = if u < PHRASES_PER_TURN[0] {
-                1
-            } else if u < PHRASES_PER_TURN[0] + PHRASES_PER_TURN[1] {
-                2
-            } else {
-                3
-            };
-            // Lay the turn out from 0, then shift it to its start.
-            let mut turn_words: Vec<Placed> = Vec::new();
-            let mut phrase_bounds: Vec<(usize, usize)> = Vec::new();
-            let mut cursor = 0usize;
-            let mut texts = Vec::new();
-            let mut cues: Vec<Option<char>> = Vec::new();
-            for p in 0..n_phrases {
-                let template = if rng.unit() < DIALOGUE_PHRASE_PROB {
-                    DIALOGUE_TEMPLATES[rng.below(DIALOGUE_TEMPLATES.len())]
-                } else {
-                    UTTERANCE_TEMPLATES[rng.below(UTTERANCE_TEMPLATES.len())]
-                };
-                let words = expand(template, &mut rng)?;
-                if p > 0 {
-                    let h = draw_ms(&mut rng, HOLD_MS);
-                    cursor += if cfg.long_holds { long_hold(h) } else { h };
-                }
-                let cue = cfg.turn_prosody.then(|| {
-                    let table: &[(char, f64)] = if p + 1 == n_phrases {
-                        &TURN_CUES_END
-                    } else {
-                        &TURN_CUES_HOLD
-                    };
-                    pick_cue(table, cue_rng.unit())
-                });
-                cues.push(cue);
-                let ph = lay_phrase(
-                    &mut voices[spk],
-                    spk,
-                    &words,
-                    cursor,
-                    &mut rng,
-                    &mut gaps,
-                    cue,
-                )?;
-                let ph_end = ph.last().map(|w| w.end()).unwrap_or(cursor);
-                phrase_bounds.push((cursor, ph_end));
-                cursor = ph_end;
-                texts.push(words.join(" "));
-                turn_words.extend(ph);
-            }
-            let first_dur = phrase_bounds[0].1 - phrase_bounds[0].0;
-            // Draw everything so the random stream does not depend on the branch taken.
-            let want_overlap = rng.unit() < OVERLAP_PROB;
-            let overlap = draw_ms(&mut rng, OVERLAP_MS);
-            let shift = draw_ms(&mut rng, SHIFT_MS);
-            let start = if t == 0 {
-                lead
-            } else {
-                let prev_last_dur = cursor_end - last_phrase_start;
-                // An overlap never exceeds half of either phrase it touches.
-                let overlap = overlap.min(first_dur / 2).min(prev_last_dur / 2);
-                let cand = cursor_end.saturating_sub(overlap);
-                let own_ok = last_end[spk].is_none_or(|e| cand >= e + (SHIFT_MS.0 * SPM) as usize);
-                if want_overlap && overlap >= (OVERLAP_MS.0 * SPM) as usize && own_ok {
-                    pauses.push(
-                        Pause::new("overlap", cand, cursor_end, 1 - spk, spk).with_cue(prev_cue),
-                    );
-                    cand
-                } else {
-                    pauses.push(
-                        Pause::new("shift", cursor_end, cursor_end + shift, 1 - spk, spk)
-                            .with_cue(prev_cue),
-                    );
-                    cursor_end + shift
-                }
-            };
-            for w in &mut turn_words {
-                w.start += start;
-            }
-            for k in 1..n_phrases {
-                let (a, b) = (phrase_bounds[k - 1].1 + start, phrase_bounds[k].0 + start);
-                pauses.push(Pause::new("hold", a, b, spk, spk).with_cue(cues[k - 1]));
-            }
-            let turn_end = start + cursor;
-            turns_raw.push((spk, start, turn_end, n_phrases, texts.join(" ")));
-            last_phrase_start = start + phrase_bounds[n_phrases - 1].0;
-            cursor_end = turn_end;
-            last_end[spk] = Some(turn_end);
-            prev_cue = cues[n_phrases - 1];
-            placed.extend(turn_words);
-        }
-        end_of_speech = cursor_end;
-        let [va, vb] = voices;
-        speakers = vec![va.info, vb.info];
-    }
+        lay_dialogue(cfg, ctx.espeak, ctx.voice_offset, j, &mut rng, &mut gaps)?
+    };
+    let Layout {
+        mut placed,
+        speakers,
+        turns,
+        mut pauses,
+        end_of_speech,
+    } = layout;
 
     // Length: trailing silence, padded to whole frames.
     let end_of_speech = placed
@@ -1344,18 +1370,6 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         })
         .collect();
     pauses.sort_by_key(|p| (p.start_sample, p.end_sample));
-    let turns: Vec<Turn> = turns_raw
-        .into_iter()
-        .map(|(speaker, a, b, n_phrases, text)| Turn {
-            speaker,
-            start: a as f64 / sr,
-            end: b as f64 / sr,
-            start_sample: a,
-            end_sample: b,
-            n_phrases,
-            text,
-        })
-        .collect();
     let text = if kind == "dialogue" {
         turns
             .iter()
@@ -1459,6 +1473,21 @@ fn build_item(ctx: &Ctx<'_>, idx: usize) -> Result<Built> {
         word_lens: placed.iter().map(|p| p.audio.len()).collect(),
         speech_samples,
     })
+}
+
+impl Turn {
+    fn at(speaker: usize, a: usize, b: usize, n_phrases: usize, text: String) -> Self {
+        let sr = SAMPLE_RATE as f64;
+        Self {
+            speaker,
+            start: a as f64 / sr,
+            end: b as f64 / sr,
+            start_sample: a,
+            end_sample: b,
+            n_phrases,
+            text,
+        }
+    }
 }
 
 impl Pause {
