@@ -9,7 +9,8 @@
 //! | what                         | functions                                                   |
 //! |------------------------------|-------------------------------------------------------------|
 //! | noise sources                | [`white_noise`], [`pink_noise`]                             |
-//! | additive noise at an SNR     | [`mix_at_snr`], [`mix_at_snr_active`], [`mix_at_snr_with`]  |
+//! | additive noise at an SNR     | [`mix_at_snr`], [`mix_at_snr_active`], [`mix_at_snr_with`], [`mix_at_snr_opts`] (noise offset, peak limit, 16-bit output) |
+//! | measuring an SNR             | [`measure_snr_db`], [`measure_snr_db_scaled`]               |
 //! | room impulse responses       | [`rir_image_source`], [`rir_exponential`], [`schroeder_rt60`] |
 //! | reverberation                | [`reverberate`], [`reverberate_with`]                       |
 //! | speed perturbation           | [`speed_perturb`]                                           |

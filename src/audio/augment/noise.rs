@@ -3,7 +3,7 @@
 use crate::util::rng::Rng;
 
 /// `n` samples of Gaussian white noise, N(0, 1) (so RMS ≈ 1, peaks around ±4):
-/// a noise *source*, meant to be scaled by [`mix_at_snr`], not written as is.
+/// a noise *source*, meant to be scaled by [`mix_at_snr`](super::mix_at_snr), not written as is.
 pub fn white_noise(n: usize, seed: u64) -> Vec<f32> {
     let mut rng = Rng::new(seed);
     (0..n).map(|_| rng.normal() as f32).collect()

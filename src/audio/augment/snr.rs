@@ -140,7 +140,7 @@ pub enum MixOutput {
     /// f32 samples, as summed (the SNR is exact to about 10⁻⁶ dB).
     #[default]
     Float,
-    /// 16-bit PCM values (each sample `k / 32768`, see [`super::wav::pcm16`]), ready
+    /// 16-bit PCM values (each sample `k / 32768`, see [`crate::audio::wav::pcm16`]), ready
     /// to be written as they are. Rounding to 16 bits adds its own noise, which
     /// matters at high SNRs and for quiet signals, so the noise gain is re-tuned (up
     /// to [`PCM16_TRIES`] mixtures) until the SNR measured on the quantised mixture

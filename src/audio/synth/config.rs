@@ -46,12 +46,12 @@ pub const HOLD_MS_LONG: (u64, u64) = (150, 1500);
 pub const SHIFT_MS: (u64, u64) = (200, 1200);
 /// Overlap of the next turn with the end of the previous one (ms), uniform.
 pub const OVERLAP_MS: (u64, u64) = (50, 300);
-/// Nominal probability that a turn starts with an overlap (see [`generate`] docs).
+/// Nominal probability that a turn starts with an overlap (see [`generate`](super::generate) docs).
 pub const OVERLAP_PROB: f64 = 0.2;
 /// Turns per dialogue, uniform, inclusive.
 pub const TURNS: (u64, u64) = (3, 6);
-/// Probability that a dialogue phrase comes from [`DIALOGUE_TEMPLATES`] (else from
-/// [`UTTERANCE_TEMPLATES`]).
+/// Probability that a dialogue phrase comes from [`DIALOGUE_TEMPLATES`](super::DIALOGUE_TEMPLATES) (else from
+/// [`UTTERANCE_TEMPLATES`](super::UTTERANCE_TEMPLATES)).
 pub const DIALOGUE_PHRASE_PROB: f64 = 0.7;
 /// Probability of 1, 2, 3 phrases in a turn.
 pub const PHRASES_PER_TURN: [f64; 3] = [0.7, 0.25, 0.05];

@@ -18,6 +18,7 @@ use crate::audio::augment;
 use crate::audio::wav::{pcm16, write_wav_i16, PCM16_SCALE};
 use crate::util::rng::Rng;
 
+/// What every item of one set shares.
 pub(super) struct Ctx<'a> {
     pub(super) cfg: &'a SpeechSetConfig,
     pub(super) espeak: &'a Espeak,
