@@ -159,31 +159,30 @@ pub fn mixdown_mono(interleaved: &[f32], channels: u16) -> Result<Vec<f32>> {
         .collect())
 }
 
-/// Writes interleaved samples as 16-bit PCM.
-///
-/// Each sample is scaled by 32768, rounded to nearest and clipped to
-/// `[-32768, 32767]`, so values of the form `k / 32768` survive a
-/// write/read round trip exactly. NaN is written as 0.
+/// Full scale of 16-bit PCM: a sample `k` stands for `k / 32768`.
+pub const PCM16_SCALE: f64 = 32768.0;
+
+/// `x` as a 16-bit PCM sample: scaled by 32768, rounded to nearest and clipped to
+/// `[-32768, 32767]`, so values of the form `k / 32768` map back to `k` exactly.
+/// NaN becomes 0.
+pub fn pcm16(x: f64) -> i16 {
+    if x.is_nan() {
+        return 0;
+    }
+    (x * PCM16_SCALE).round().clamp(-32768.0, 32767.0) as i16
+}
+
+/// Writes interleaved samples as 16-bit PCM ([`pcm16`]), so values of the form
+/// `k / 32768` survive a write/read round trip exactly. NaN is written as 0.
 pub fn write_wav_i16(
     path: impl AsRef<Path>,
     samples: &[f32],
     channels: u16,
     sample_rate: u32,
 ) -> Result<()> {
-    let path = path.as_ref();
-    let spec = WavSpec {
-        channels,
-        sample_rate,
-        bits_per_sample: 16,
-        sample_format: SampleFormat::Int,
-    };
-    write_with(path, spec, samples, |w, s| {
-        let v = if s.is_nan() {
-            0
-        } else {
-            (s as f64 * 32768.0).round().clamp(-32768.0, 32767.0) as i16
-        };
-        w.write_sample(v)
+    let spec = wav_spec(channels, sample_rate, SampleFormat::Int, 16);
+    write_with(path.as_ref(), spec, samples, |w, s| {
+        w.write_sample(pcm16(s as f64))
     })
 }
 
@@ -194,18 +193,22 @@ pub fn write_wav_f32(
     channels: u16,
     sample_rate: u32,
 ) -> Result<()> {
-    let path = path.as_ref();
-    let spec = WavSpec {
-        channels,
-        sample_rate,
-        bits_per_sample: 32,
-        sample_format: SampleFormat::Float,
-    };
-    write_with(path, spec, samples, |w, s| w.write_sample(s))
+    let spec = wav_spec(channels, sample_rate, SampleFormat::Float, 32);
+    write_with(path.as_ref(), spec, samples, |w, s| w.write_sample(s))
 }
 
 type FileWriter = WavWriter<std::io::BufWriter<std::fs::File>>;
 
+fn wav_spec(channels: u16, sample_rate: u32, format: SampleFormat, bits: u16) -> WavSpec {
+    WavSpec {
+        channels,
+        sample_rate,
+        bits_per_sample: bits,
+        sample_format: format,
+    }
+}
+
+/// Writes `samples` as a WAV of `spec`, each sample through `put`.
 fn write_with(
     path: &Path,
     spec: WavSpec,
