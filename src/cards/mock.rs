@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::bank::{Bank, Question};
 use super::{Grade, Origin, Settings};
 use crate::store::now_ts;
+use crate::util::rng::Rng;
 
 /// Ratings at or below this become due cards.
 pub const CARD_AT_OR_BELOW: u8 = 2;
@@ -107,32 +108,6 @@ pub fn topic_scores(conn: &Connection, bank: &Bank) -> anyhow::Result<Vec<TopicS
     Ok(out)
 }
 
-/// A small deterministic generator (xorshift*), enough to pick questions.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub fn from_time() -> Rng {
-        let n = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(7);
-        Rng::new(n)
-    }
-
-    pub fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        (x >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// The bank topics a filter names: a topic file (`transformers`), a plan item
 /// (`s8.transformers`) or a question kind (`coding`).
 pub fn topics_for<'a>(bank: &'a Bank, filter: &str) -> anyhow::Result<Vec<&'a super::bank::Topic>> {
@@ -184,7 +159,7 @@ pub fn pick<'a>(
                 .map(|s| (s.topic.clone(), s.weakness.max(0.1).powi(2)))
                 .collect();
             let total: f64 = weights.iter().map(|w| w.1).sum();
-            let mut x = rng.next_f64() * total;
+            let mut x = rng.unit() * total;
             let mut chosen = weights.first().map(|w| w.0.clone()).unwrap_or_default();
             for (t, w) in &weights {
                 if x < *w {
@@ -208,7 +183,7 @@ pub fn pick<'a>(
     // Never answered first (in random order), then weakest and oldest.
     let mut jitter: HashMap<&str, f64> = HashMap::new();
     for q in &candidates {
-        jitter.insert(&q.id, rng.next_f64());
+        jitter.insert(&q.id, rng.unit());
     }
     candidates.sort_by(|a, b| {
         let key = |q: &Question| match latest.get(&q.id) {

@@ -5,6 +5,7 @@
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
+use super::print_json;
 use anyhow::{bail, Context as _};
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
@@ -114,13 +115,6 @@ pub enum ExportCmd {
         #[arg(long, default_value_t = 3)]
         cases: usize,
     },
-}
-
-fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
-    Ok(())
 }
 
 fn settings(ctx: &Context) -> &Settings {
@@ -490,8 +484,8 @@ pub fn mock_lines(
     let session = mock::start(conn, opts.topic.as_deref(), minutes, now)?;
     let mut rng = opts
         .seed
-        .map(mock::Rng::new)
-        .unwrap_or_else(mock::Rng::from_time);
+        .map(crate::util::rng::Rng::new)
+        .unwrap_or_else(crate::util::rng::Rng::from_time);
     writeln!(
         out,
         "Mock interview · {count} question(s) · {} each · {}",
@@ -737,9 +731,7 @@ pub fn export(ctx: &Context, cmd: &ExportCmd) -> anyhow::Result<()> {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
             }
-            let tmp = out.with_extension("md.tmp");
-            std::fs::write(&tmp, &md).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, out).with_context(|| format!("writing {}", out.display()))?;
+            crate::util::write_atomic(out, md.as_bytes())?;
             println!("wrote {}", out.display());
             Ok(())
         }

@@ -1,22 +1,15 @@
 //! Subcommand implementations. Human output is plain text; `--json` is stable JSON.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use anyhow::{bail, Context as _};
 use serde_json::json;
 
-use super::{Cli, Command, DeliverableCmd, NoteCmd, PaperCmd, PlanArgs, ScheduleArgs};
+use super::{print_json, Cli, Command, DeliverableCmd, NoteCmd, PaperCmd, PlanArgs, ScheduleArgs};
 use crate::app::{Context, Options};
 use crate::papers::{self, Filter, PaperUpdate, Status};
 use crate::plan::{progress, Schedule};
 use crate::{deliverables, notes, overview};
-
-fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
-    Ok(())
-}
 
 pub fn options(cli: &Cli) -> Options {
     Options {

@@ -15,6 +15,15 @@ use clap::{Args, Parser, Subcommand};
 
 pub use commands::{options, run};
 
+/// Print a value as pretty JSON (every `--json` output).
+pub fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "labbook",

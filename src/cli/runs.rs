@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::print_json;
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -671,13 +672,6 @@ pub fn run(ctx: &mut Context, cmd: &RunCmd) -> anyhow::Result<()> {
             println!("deleted {}", r.id);
         }
     }
-    Ok(())
-}
-
-fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
     Ok(())
 }
 

@@ -19,7 +19,7 @@
 
 use std::hash::Hash;
 
-use crate::eval::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 
 /// Kind of a single edit operation (rapidfuzz's `Editop.tag`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

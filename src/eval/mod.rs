@@ -8,7 +8,6 @@
 //! * [`stoi`]: STOI / extended STOI matching pystoi 0.4.
 //! * [`latency`]: latency summaries with NumPy's default (`linear`) percentiles.
 
-mod fxhash;
 pub mod latency;
 pub mod levenshtein;
 pub mod normalize;

@@ -35,9 +35,9 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use crate::eval::fxhash::FxHashMap;
 use crate::eval::levenshtein::{self, Opcode};
 use crate::eval::pytext;
+use rustc_hash::FxHashMap;
 
 pub use crate::eval::levenshtein::OpKind as ChunkKind;
 

@@ -69,22 +69,9 @@ pub fn write_doc(target: &Target, text: &str, force: bool) -> anyhow::Result<()>
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
             }
-            write_atomic(path, text.as_bytes())
+            crate::util::write_atomic(path, text.as_bytes())
         }
     }
-}
-
-/// Write via a temporary file in the same directory and rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut name = path
-        .file_name()
-        .with_context(|| format!("{} has no file name", path.display()))?
-        .to_os_string();
-    name.push(".labbook-tmp");
-    let tmp = path.with_file_name(name);
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }
 
 /// Make `dir` ready for a multi-file export: created if missing; an existing

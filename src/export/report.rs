@@ -1002,7 +1002,7 @@ pub fn write(
     let mut written = Vec::new();
     for f in &figures {
         let p = out.join(&f.file);
-        super::write_atomic(&p, f.svg.as_bytes())?;
+        crate::util::write_atomic(&p, f.svg.as_bytes())?;
         written.push(p);
     }
     for sp in &report.spectrograms {
@@ -1019,7 +1019,7 @@ pub fn write(
         written.push(p);
     }
     let md_path = out.join("report.md");
-    super::write_atomic(&md_path, md.as_bytes())?;
+    crate::util::write_atomic(&md_path, md.as_bytes())?;
     Ok(Written {
         markdown: md_path,
         figures: written,

@@ -282,7 +282,7 @@ pub fn create(conn: &Connection, dir: &Path, n: &NewNote) -> anyhow::Result<Note
         text.push_str(n.body.trim_end());
         text.push('\n');
     }
-    write_atomic(&dir.join(&rel), &text)?;
+    crate::util::write_atomic(&dir.join(&rel), text.as_bytes())?;
     let id = index_file(conn, dir, &rel)?;
     get(conn, id).map(|n| n.summary)
 }
@@ -293,16 +293,8 @@ pub fn save(conn: &Connection, dir: &Path, id: i64, text: &str) -> anyhow::Resul
         .query_row("SELECT path FROM notes WHERE id = ?1", [id], |r| r.get(0))
         .optional()?
         .ok_or_else(|| anyhow!("no note with id {id}"))?;
-    write_atomic(&dir.join(&rel), text)?;
+    crate::util::write_atomic(&dir.join(&rel), text.as_bytes())?;
     index_file(conn, dir, &rel)?;
-    Ok(())
-}
-
-/// Write via a temporary file and rename, so a crash never leaves half a note.
-pub fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("md.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _, Result};
 
 use crate::audio;
+use crate::util::rng::Rng;
 
 /// Samples per second of every stream.
 pub const RATE: u32 = 16_000;
@@ -306,21 +307,9 @@ impl Default for Script {
     }
 }
 
-struct SplitMix(u64);
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, (a, b): (u32, u32)) -> f64 {
-        a as f64 + (b.saturating_sub(a)) as f64 * self.unit()
-    }
+/// Uniform in `[a, b]` milliseconds (`a` when `b < a`).
+fn ms_in(rng: &mut Rng, (a, b): (u32, u32)) -> f64 {
+    rng.uniform_in(a as f64, a.max(b) as f64)
 }
 
 /// Two-pole resonator (formant) coefficients.
@@ -333,7 +322,7 @@ fn resonator(freq: f64, bw: f64) -> (f64, f64, f64) {
 
 impl Script {
     /// Uniform noise at `noise_db` (RMS) over the whole stream.
-    fn add_noise_floor(&self, x: &mut [f32], rng: &mut SplitMix) {
+    fn add_noise_floor(&self, x: &mut [f32], rng: &mut Rng) {
         let amp = 10f64.powf(self.noise_db as f64 / 20.0) * 3f64.sqrt();
         for v in x.iter_mut() {
             *v += ((2.0 * rng.unit() - 1.0) * amp) as f32;
@@ -342,7 +331,7 @@ impl Script {
 
     /// The samples and their truth.
     pub fn render(&self) -> (Vec<f32>, Truth) {
-        let mut rng = SplitMix(self.seed ^ 0x5EED);
+        let mut rng = Rng::new(self.seed ^ 0x5EED);
         let mut x: Vec<f32> = Vec::new();
         let mut truth = Truth::default();
         let push_silence = |x: &mut Vec<f32>, ms: f64| {
@@ -350,9 +339,9 @@ impl Script {
         };
         push_silence(&mut x, 500.0);
         for _ in 0..self.turns {
-            let phrases = 1 + (rng.next() % 3) as usize;
+            let phrases = 1 + (rng.next_u64() % 3) as usize;
             for p in 0..phrases {
-                let n = (rng.range(self.phrase_ms) * RATE as f64 / 1000.0) as usize;
+                let n = (ms_in(&mut rng, self.phrase_ms) * RATE as f64 / 1000.0) as usize;
                 let f0 = 100.0 + 120.0 * rng.unit();
                 let (f1, f2) = (500.0 + 300.0 * rng.unit(), 1200.0 + 900.0 * rng.unit());
                 let c1 = resonator(f1, 90.0);
@@ -391,7 +380,7 @@ impl Script {
                 let (s, e) = (start as f64 / RATE as f64, x.len() as f64 / RATE as f64);
                 truth.segments.push((s, e));
                 if p + 1 < phrases {
-                    push_silence(&mut x, rng.range(self.hold_ms));
+                    push_silence(&mut x, ms_in(&mut rng, self.hold_ms));
                 } else {
                     truth.turn_ends.push(e);
                     let gap = if rng.unit() < self.early_share {
@@ -399,7 +388,7 @@ impl Script {
                     } else {
                         self.gap_ms
                     };
-                    push_silence(&mut x, rng.range(gap));
+                    push_silence(&mut x, ms_in(&mut rng, gap));
                 }
             }
         }
@@ -411,16 +400,16 @@ impl Script {
     /// The same script of turns, hold pauses and gaps, spoken by utterances of a speech
     /// set (see [`load_utterances`]); the truth has their word segments.
     pub fn render_speech(&self, utterances: &[Utterance]) -> (Vec<f32>, Truth) {
-        let mut rng = SplitMix(self.seed ^ 0x5EED);
+        let mut rng = Rng::new(self.seed ^ 0x5EED);
         let mut x: Vec<f32> = vec![0.0; RATE as usize / 2];
         let mut truth = Truth::default();
         let silence = |x: &mut Vec<f32>, ms: f64| {
             x.resize(x.len() + (ms * RATE as f64 / 1000.0).round() as usize, 0.0);
         };
         for _ in 0..self.turns {
-            let phrases = 1 + (rng.next() % 3) as usize;
+            let phrases = 1 + (rng.next_u64() % 3) as usize;
             for p in 0..phrases {
-                let (clip, segs) = &utterances[(rng.next() % utterances.len() as u64) as usize];
+                let (clip, segs) = &utterances[(rng.next_u64() % utterances.len() as u64) as usize];
                 let t0 = x.len() as f64 / RATE as f64;
                 x.extend_from_slice(clip);
                 truth
@@ -428,7 +417,7 @@ impl Script {
                     .extend(segs.iter().map(|(s, e)| (t0 + s, t0 + e)));
                 let end = t0 + segs.last().map_or(0.0, |s| s.1);
                 if p + 1 < phrases {
-                    silence(&mut x, rng.range(self.hold_ms));
+                    silence(&mut x, ms_in(&mut rng, self.hold_ms));
                 } else {
                     truth.turn_ends.push(end);
                     let gap = if rng.unit() < self.early_share {
@@ -436,7 +425,7 @@ impl Script {
                     } else {
                         self.gap_ms
                     };
-                    silence(&mut x, rng.range(gap));
+                    silence(&mut x, ms_in(&mut rng, gap));
                 }
             }
         }
@@ -448,11 +437,11 @@ impl Script {
     /// between them (and its share of early restarts); the pauses inside a turn are
     /// its own.
     pub fn render_turns(&self, turns: &[Utterance]) -> (Vec<f32>, Truth) {
-        let mut rng = SplitMix(self.seed ^ 0x7A5E);
+        let mut rng = Rng::new(self.seed ^ 0x7A5E);
         let mut x: Vec<f32> = vec![0.0; RATE as usize / 2];
         let mut truth = Truth::default();
         for _ in 0..self.turns {
-            let (clip, segs) = &turns[(rng.next() % turns.len() as u64) as usize];
+            let (clip, segs) = &turns[(rng.next_u64() % turns.len() as u64) as usize];
             let t0 = x.len() as f64 / RATE as f64;
             x.extend_from_slice(clip);
             truth
@@ -465,7 +454,7 @@ impl Script {
                 self.gap_ms
             };
             x.resize(
-                x.len() + (rng.range(gap) * RATE as f64 / 1000.0).round() as usize,
+                x.len() + (ms_in(&mut rng, gap) * RATE as f64 / 1000.0).round() as usize,
                 0.0,
             );
         }

@@ -124,7 +124,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<
 
 pub fn write_json(path: &Path, v: &impl Serialize) -> anyhow::Result<()> {
     let bytes = serde_json::to_vec_pretty(v)?;
-    proc::write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))
+    crate::util::write_atomic(path, &bytes)
 }
 
 /// A parameter value as a user writes it: strings bare, everything else as JSON.

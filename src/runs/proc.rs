@@ -1,7 +1,5 @@
 //! Process facts from `/proc` and signals to process groups (Linux).
 
-use std::path::Path;
-
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
@@ -117,25 +115,6 @@ pub fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Write a file via a temporary name and rename, so readers never see half of it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    // A name of its own per writer, so concurrent writers never share a temp file.
-    let mut name = path.as_os_str().to_owned();
-    name.push(format!(
-        ".{}.{}.tmp",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let tmp = std::path::PathBuf::from(name);
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
-}
-
 /// Processes in process group `pgid` that started no earlier than `min_ticks`
 /// (members of the run's group, not of a later group that reused the id).
 pub fn group_members(pgid: i32, min_ticks: u64) -> Vec<i32> {
@@ -172,16 +151,6 @@ mod tests {
         let t = start_ticks(me).unwrap();
         assert!(group_members(pgid, 0).contains(&me));
         assert!(!group_members(pgid, t + 1_000_000).contains(&me));
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("x.json");
-        write_atomic(&p, b"1").unwrap();
-        write_atomic(&p, b"2").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"2");
-        assert_eq!(
-            std::fs::read_dir(d.path()).unwrap().count(),
-            1,
-            "no temp file left"
-        );
     }
 
     #[test]

@@ -777,7 +777,7 @@ fn apply(
             let Some(bank) = app.cards.data.bank.clone() else {
                 anyhow::bail!("the question bank is not loaded");
             };
-            let mut rng = crate::cards::mock::Rng::from_time();
+            let mut rng = crate::util::rng::Rng::from_time();
             match crate::cards::mock::pick(conn, &bank, filter.as_deref(), &asked, &mut rng) {
                 Ok(q) => {
                     app.cards.view = cards::CardsView::Mock(Box::new(cards::MockUi::new(

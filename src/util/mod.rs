@@ -47,6 +47,36 @@ pub fn split_kv(s: &str) -> anyhow::Result<(String, String)> {
     }
 }
 
+/// Write a file via a temporary name beside it and a rename, so a reader (or a crash)
+/// never sees half of it. The temporary name is the writer's own (process id and a
+/// counter), so concurrent writers never share one; the data is synced before the
+/// rename.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let tmp = std::path::PathBuf::from(name);
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write()
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            e
+        })
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 /// A fresh scratch directory `labbook-<what>-<pid>` under the system's temporary
 /// directory (an old one of the same name is cleared first). The caller removes it.
 pub fn scratch_dir(what: &str) -> anyhow::Result<std::path::PathBuf> {
@@ -198,5 +228,45 @@ mod tests {
         assert_eq!(line_of("a\nb\nc", 2), 2);
         assert_eq!(line_of("a", 99), 1);
         assert_eq!(slug("Über: RoPE & ALiBi!"), "über-rope-alibi");
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_files_and_leave_no_temp_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.json");
+        write_atomic(&p, b"1").unwrap();
+        write_atomic(&p, b"2").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"2");
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+        let e = write_atomic(&d.path().join("missing/x.json"), b"1").unwrap_err();
+        assert!(format!("{e:#}").contains("missing/x.json"), "{e:#}");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn kv_wrap_and_hashes() {
+        assert_eq!(
+            split_kv(" lr =3e-4=x").unwrap(),
+            ("lr".to_string(), "3e-4=x".to_string())
+        );
+        assert!(split_kv("lr")
+            .unwrap_err()
+            .to_string()
+            .contains("`lr` is not K=V"));
+        assert!(split_kv("=1").is_err());
+        assert_eq!(
+            wrap("a bb ccc dddd eeeee", 8),
+            ["a bb ccc", "dddd", "eeeee"]
+        );
+        assert_eq!(wrap("", 8), Vec::<String>::new());
+        assert_eq!(wrap("unbreakableword", 4), ["unbreakableword"]);
+        // FNV-1a reference values.
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(content_hash(b"a"), "af63dc4c8601ec8c");
     }
 }
