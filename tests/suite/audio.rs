@@ -18,10 +18,11 @@ use labbook::audio::{
     YinConfig,
 };
 
+// The commands here keep nothing in their data directory: each gets a throwaway one.
+use crate::common::{err_of, lb_scratch as lb, out_ok};
+
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/audio")
-        .join(name)
+    crate::common::fixture("audio").join(name)
 }
 
 /// Loads a 16 kHz mono fixture WAV.
@@ -302,24 +303,6 @@ fn short_inputs_error_like_torch() {
 
 // ---------------------------------------------------------------------------------
 // The command line: `labbook audio …` and `labbook eval …`.
-
-fn lb() -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("labbook").unwrap();
-    c.env_remove("LABBOOK_HOME");
-    c
-}
-
-fn out_ok(c: &mut assert_cmd::Command) -> String {
-    let o = c.output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn err_of(c: &mut assert_cmd::Command) -> String {
-    let o = c.output().unwrap();
-    assert!(!o.status.success());
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
 
 #[test]
 fn audio_info_and_mel_from_the_command_line() {

@@ -2,46 +2,11 @@
 
 use std::collections::HashSet;
 
-use assert_cmd::Command;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use labbook::app::{Context, Options};
+use labbook::app::Context;
 use labbook::cards::{self, bank, CardState, Grade, Origin, Settings};
 
-const TODAY: &str = "2026-12-10";
-
-fn today() -> NaiveDate {
-    NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap()
-}
-
-fn ctx_in(dir: &std::path::Path) -> Context {
-    Context::open(&Options {
-        data_dir: Some(dir.to_path_buf()),
-        today: Some(today()),
-        ..Default::default()
-    })
-    .unwrap()
-}
-
-fn lb(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("labbook").unwrap();
-    c.arg("--data-dir")
-        .arg(dir)
-        .env("LABBOOK_TODAY", TODAY)
-        .env_remove("LABBOOK_HOME")
-        .env_remove("EDITOR")
-        .env_remove("VISUAL");
-    c
-}
-
-fn json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
-    let out = lb(dir).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use crate::common::{context, date, json, lb, TODAY};
 
 // ---- the question bank ----
 
@@ -363,7 +328,7 @@ fn a_sequence_of_grades_follows_the_reference_intervals() {
 
 fn store_dir() -> (tempfile::TempDir, Context) {
     let d = tempfile::tempdir().unwrap();
-    let ctx = ctx_in(d.path());
+    let ctx = context(d.path(), TODAY);
     (d, ctx)
 }
 
@@ -401,7 +366,7 @@ fn grades_are_logged_and_a_lapse_reschedules_the_card() {
     assert!(c5.scheduled_days >= 1 && c5.scheduled_days < c3.scheduled_days);
     drop(ctx);
     // The log and the schedule survive a reopen.
-    let ctx = ctx_in(d.path());
+    let ctx = context(d.path(), TODAY);
     let stored = cards::get(&ctx.store.conn, c.id).unwrap();
     assert_eq!(stored, c5);
     let log = cards::reviews(&ctx.store.conn, c.id).unwrap();
@@ -431,7 +396,7 @@ fn new_cards_per_day_are_capped_and_due_cards_come_first_by_due_date() {
         new_per_day: 3,
         ..Settings::default()
     };
-    let day = today();
+    let day = date(TODAY);
     let noon = cards::now_for(day);
     let (q, n_new) = cards::todays_queue(conn, &st, noon, day).unwrap();
     assert_eq!((q.len(), n_new), (3, 3));
@@ -491,7 +456,7 @@ fn notes_make_cards_that_keep_their_schedule_across_edits() {
         },
     )
     .unwrap();
-    let now = cards::now_for(today());
+    let now = cards::now_for(date(TODAY));
     let r = cards::notes::sync(conn, now).unwrap();
     assert_eq!(r.added, 2);
     let mine = cards::list(
@@ -853,7 +818,7 @@ fn write_runs(ctx: &mut Context) {
 fn the_interview_sheet_has_every_topic_answers_notes_and_case_studies_with_numbers() {
     use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
     let d = tempfile::tempdir().unwrap();
-    let mut ctx = ctx_in(d.path());
+    let mut ctx = context(d.path(), TODAY);
     write_runs(&mut ctx);
     let conn = &ctx.store.conn;
     labbook::notes::create(
@@ -881,7 +846,7 @@ fn the_interview_sheet_has_every_topic_answers_notes_and_case_studies_with_numbe
     .unwrap();
     let bank = cards::open(&ctx).unwrap();
     let st = Settings::default();
-    let now = cards::now_for(today());
+    let now = cards::now_for(date(TODAY));
     let s = cards::mock::start(conn, None, 3.0, now).unwrap();
     let q = bank
         .question("q.vad-turn-taking.vap")

@@ -1,29 +1,9 @@
 //! CLI integration on temporary data directories, with "today" pinned.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn lb(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("labbook").unwrap();
-    c.arg("--data-dir")
-        .arg(dir)
-        .env("LABBOOK_TODAY", "2026-12-10")
-        .env_remove("LABBOOK_HOME")
-        .env_remove("EDITOR")
-        .env_remove("VISUAL");
-    c
-}
-
-fn json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let out = lb(dir).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use crate::common::{isolated, json, lb, TODAY};
 
 fn set_start(dir: &std::path::Path, start: &str, weeks: &str) {
     lb(dir)
@@ -487,9 +467,8 @@ fn corrupt_database_gets_a_clear_error_and_is_kept() {
 #[test]
 fn labbook_home_selects_the_data_dir() {
     let d = tempfile::tempdir().unwrap();
-    let mut c = Command::cargo_bin("labbook").unwrap();
+    let mut c = assert_cmd::Command::from_std(isolated(&d.path().join(".home"), TODAY));
     c.env("LABBOOK_HOME", d.path())
-        .env("LABBOOK_TODAY", "2026-12-10")
         .arg("status")
         .assert()
         .success();

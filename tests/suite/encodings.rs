@@ -6,6 +6,8 @@ use labbook::exp::encodings::{
     accuracy, macro_f1, nn_accuracy, silhouette, Encoding, Model, FRAMES,
 };
 
+use crate::common::lb_scratch;
+
 #[test]
 fn every_parameter_of_the_learned_encoder_gets_a_gradient() {
     let dev = Device::Cpu;
@@ -63,8 +65,7 @@ fn metrics_match_hand_computed_values() {
 fn the_experiment_runs_on_a_generated_set_and_reports_every_metric() {
     let d = tempfile::tempdir().unwrap();
     let data = d.path().join("speech");
-    let bin = assert_cmd::cargo::cargo_bin("labbook");
-    let out = std::process::Command::new(&bin)
+    let out = lb_scratch()
         .args([
             "data",
             "speech",
@@ -85,7 +86,7 @@ fn the_experiment_runs_on_a_generated_set_and_reports_every_metric() {
         String::from_utf8_lossy(&out.stderr)
     );
     for enc in ["logmel", "mfcc", "learned"] {
-        let out = std::process::Command::new(&bin)
+        let out = lb_scratch()
             .args(["exp", "audio-embed", "--param"])
             .arg(format!("encoding={enc}"))
             .args(["--param", "steps=40", "--param", "eval_every=20", "--param"])
@@ -118,7 +119,7 @@ fn the_experiment_runs_on_a_generated_set_and_reports_every_metric() {
         assert!(last["accuracy"].as_f64().unwrap() <= 1.0);
     }
     // A directory without a speech set says how to make one.
-    let out = std::process::Command::new(&bin)
+    let out = lb_scratch()
         .args(["exp", "encodings", "--param"])
         .arg(format!("data={}", d.path().join("none").display()))
         .output()

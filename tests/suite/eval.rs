@@ -58,10 +58,7 @@ mod wer {
     }
 
     fn load() -> Fixtures {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/eval/wer_fixtures.json"
-        );
+        let path = crate::common::fixture("eval/wer_fixtures.json");
         let text = std::fs::read_to_string(path).expect("read wer_fixtures.json");
         serde_json::from_str(&text).expect("parse wer_fixtures.json")
     }
@@ -275,10 +272,7 @@ mod normalizer {
     }
 
     fn load() -> Fixtures {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/eval/normalizer_fixtures.json"
-        );
+        let path = crate::common::fixture("eval/normalizer_fixtures.json");
         let text = std::fs::read_to_string(path).expect("read normalizer_fixtures.json");
         serde_json::from_str(&text).expect("parse normalizer_fixtures.json")
     }
@@ -375,7 +369,7 @@ mod stoi {
     }
 
     fn dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval")
+        crate::common::fixture("eval")
     }
 
     fn load() -> Fixtures {

@@ -7,21 +7,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use chrono::NaiveDate;
-use labbook::app::{Context, Options};
+use labbook::app::Context;
 use labbook::runs::{self, Exit, GitInfo, RunMeta, SupervisorRecord};
 use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag, TagEnd};
 
+use crate::common::{context, date, lb_on};
+
 const TODAY: &str = "2026-12-17";
 
-fn lb(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("labbook").unwrap();
-    c.arg("--data-dir")
-        .arg(dir)
-        .env_remove("LABBOOK_HOME")
-        .env("LABBOOK_TODAY", TODAY);
-    c
+/// `labbook` on the fixture's day, a week after the other tests' (`common::TODAY`).
+fn lb(dir: &Path) -> assert_cmd::Command {
+    lb_on(dir, TODAY)
 }
 
 struct RunFx {
@@ -99,10 +95,6 @@ const RUNS: &[RunFx] = &[
         extra: &[],
     },
 ];
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 fn write_run(root: &Path, f: &RunFx) {
     let dir = root.join(f.id);
@@ -257,12 +249,7 @@ fn note(
 /// A data directory after three weeks of the plan.
 fn fixture() -> (tempfile::TempDir, Context) {
     let d = tempfile::tempdir().unwrap();
-    let mut ctx = Context::open(&Options {
-        data_dir: Some(d.path().to_path_buf()),
-        today: Some(date(TODAY)),
-        ..Default::default()
-    })
-    .unwrap();
+    let mut ctx = context(d.path(), TODAY);
     labbook::plan::progress::save_schedule(
         &ctx.store.conn,
         &labbook::plan::Schedule::new(date("2026-11-30"), 12).unwrap(),
@@ -799,12 +786,7 @@ fn schedule_roadmap_proposal_and_project_plan() {
     assert!(plan.contains("five-minute conversation"));
     assert!(plan.contains("| voice-to-voice p95 (`v2v_p95_ms`) | ≤ 800 ms | 870 ms"));
     // Every stage and milestone names items that exist in the built-in plan.
-    let ctx = Context::open(&Options {
-        data_dir: Some(d.path().to_path_buf()),
-        today: Some(date(TODAY)),
-        ..Default::default()
-    })
-    .unwrap();
+    let ctx = context(d.path(), TODAY);
     let p = ctx.plan().unwrap();
     for id in labbook::export::docs::S2S_STAGES
         .iter()

@@ -7,6 +7,8 @@ use candle_nn::Optimizer;
 use labbook::exp::lm::model::{Config, Gpt, Position};
 use labbook::exp::lm::{batch, clip_grads, lr_at, Corpus, Hparams, Lcg};
 
+use crate::common::{lb, lb_scratch};
+
 const VARIANTS: [Position; 4] = [
     Position::Learned,
     Position::Sinusoidal,
@@ -237,15 +239,8 @@ fn schedule_and_parameters() {
 #[test]
 fn the_lm_project_runs_and_reports_metrics() {
     let d = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("labbook");
-    let out = std::process::Command::new(&bin)
-        .args([
-            "--data-dir",
-            d.path().to_str().unwrap(),
-            "run",
-            "start",
-            "lm",
-        ])
+    let out = lb(d.path())
+        .args(["run", "start", "lm"])
         .args([
             "--param",
             "steps=3",
@@ -279,15 +274,8 @@ fn the_lm_project_runs_and_reports_metrics() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(": completed"), "{text}");
     let id = text.split_whitespace().nth(1).unwrap().to_string();
-    let show = std::process::Command::new(&bin)
-        .args([
-            "--data-dir",
-            d.path().to_str().unwrap(),
-            "run",
-            "show",
-            &id,
-            "--json",
-        ])
+    let show = lb(d.path())
+        .args(["run", "show", &id, "--json"])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
@@ -319,7 +307,7 @@ fn the_lm_project_runs_and_reports_metrics() {
 
 #[test]
 fn bad_parameters_fail_with_a_clear_message() {
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("labbook"))
+    let out = lb_scratch()
         .args(["exp", "lm", "--param", "corpus=/nonexistent/text.txt"])
         .output()
         .unwrap();
@@ -469,7 +457,6 @@ fn checkpoints_are_written_and_resumed_from_the_command_line() {
     )
     .unwrap();
     let ck = d.path().join("ck");
-    let bin = assert_cmd::cargo::cargo_bin("labbook");
     let common = [
         "--param",
         "n_layer=1",
@@ -484,7 +471,7 @@ fn checkpoints_are_written_and_resumed_from_the_command_line() {
         "--param",
         "sample_chars=0",
     ];
-    let out = std::process::Command::new(&bin)
+    let out = lb_scratch()
         .args(["exp", "lm", "--param", "steps=2"])
         .args(common)
         .arg("--param")
@@ -501,7 +488,7 @@ fn checkpoints_are_written_and_resumed_from_the_command_line() {
     for f in ["model.safetensors", "optimizer.safetensors", "state.json"] {
         assert!(ck.join(f).exists(), "{f}");
     }
-    let out = std::process::Command::new(&bin)
+    let out = lb_scratch()
         .args(["exp", "lm", "--param", "steps=4"])
         .arg("--param")
         .arg(format!("resume={}", ck.display()))

@@ -5,7 +5,10 @@
 //!
 //! All modules run as threads of one process: a test never changes process-wide state
 //! (environment variables, the working directory); what a `labbook` child needs goes to
-//! that child's command.
+//! that child's command (see `common`).
+
+#[path = "../common/mod.rs"]
+mod common;
 
 mod audio;
 mod cards;

@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use labbook::rt::engine::{self, Engine, Event, Recorder, Settings, SilenceEot};
 use labbook::rt::source::{AudioSource, Script, FRAME_S};
 use labbook::vad::{EnergyVad, Vad};
+
+use crate::common::{json_lines, lb, lb_scratch};
 
 fn answer(seconds: f64) -> Vec<f32> {
     (0..(seconds * 16_000.0) as usize)
@@ -210,20 +211,12 @@ fn write_stream(dir: &Path, turns: usize) -> std::path::PathBuf {
     wav
 }
 
-fn records(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .collect()
-}
-
 #[test]
 fn the_latency_experiment_runs_a_wav_file_end_to_end() {
     let d = tempfile::tempdir().unwrap();
     let wav = write_stream(d.path(), 5);
     let out = d.path().join("out");
-    let o = Command::cargo_bin("labbook")
-        .unwrap()
+    let o = lb_scratch()
         .args(["exp", "latency", "--param"])
         .arg(format!("source=wav:{}", wav.display()))
         .args([
@@ -238,7 +231,7 @@ fn the_latency_experiment_runs_a_wav_file_end_to_end() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
-    let recs = records(&text);
+    let recs = json_lines(text.as_bytes());
     assert!(recs[0]["source"].as_str().unwrap().contains("talk.wav"));
     let answers: Vec<_> = recs
         .iter()
@@ -293,8 +286,7 @@ fn real_time_pace_takes_as_long_as_the_audio() {
 #[test]
 fn bad_parameters_and_sources_fail_clearly() {
     let run = |args: &[&str]| {
-        let o = Command::cargo_bin("labbook")
-            .unwrap()
+        let o = lb_scratch()
             .args(["exp", "latency"])
             .args(args.iter().flat_map(|a| ["--param", a]))
             .output()
@@ -324,9 +316,7 @@ fn bad_parameters_and_sources_fail_clearly() {
 fn the_demo_is_recorded_as_a_run_with_its_percentiles() {
     let d = tempfile::tempdir().unwrap();
     let home = d.path().join("home");
-    let o = Command::cargo_bin("labbook")
-        .unwrap()
-        .env("LABBOOK_HOME", &home)
+    let o = lb(&home)
         .current_dir(d.path())
         .args([
             "demo",
@@ -348,19 +338,12 @@ fn the_demo_is_recorded_as_a_run_with_its_percentiles() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(text.contains("answer 1: speech ended"), "{text}");
-    let o = Command::cargo_bin("labbook")
-        .unwrap()
-        .env("LABBOOK_HOME", &home)
-        .args(["run", "list", "--json"])
-        .output()
-        .unwrap();
+    let o = lb(&home).args(["run", "list", "--json"]).output().unwrap();
     let runs: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let r = &runs.as_array().unwrap()[0];
     assert_eq!(r["project"], "latency");
     let id = r["id"].as_str().unwrap().to_string();
-    let o = Command::cargo_bin("labbook")
-        .unwrap()
-        .env("LABBOOK_HOME", &home)
+    let o = lb(&home)
         .args(["run", "show", &id, "--json"])
         .output()
         .unwrap();
@@ -531,8 +514,7 @@ fn whole_dialogue_turns_keep_their_own_pauses_and_word_truth() {
     assert_eq!(s.turns, 6);
     // Through the experiment's parameters too; a set without dialogues is named.
     let empty = tempfile::tempdir().unwrap();
-    let o = Command::cargo_bin("labbook")
-        .unwrap()
+    let o = lb_scratch()
         .args(["exp", "latency", "--param", "pace=fast", "--param"])
         .arg(format!("source=turns:{}", empty.path().display()))
         .output()

@@ -2,22 +2,20 @@
 //! missing commands, SIGTERM ignored, floods, supervisor and watcher killed with
 //! SIGKILL, reused pids, sweeps with a concurrency limit, re-runs, tags, deletes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn lb(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("labbook").unwrap();
-    c.arg("--data-dir").arg(dir).env_remove("LABBOOK_HOME");
-    c
-}
+use crate::common::{finished, labbook, labbook_pty, lb, run_dir, show, wait_until};
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/runs/{name}", env!("CARGO_MANIFEST_DIR"))
+    crate::common::fixture("runs")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// Start `--cmd LINE` and return the run id.
@@ -35,41 +33,8 @@ fn start(dir: &Path, line: &str) -> String {
     s.split_whitespace().nth(1).unwrap().to_string()
 }
 
-fn show(dir: &Path, id: &str) -> Value {
-    let out = lb(dir)
-        .args(["run", "show", id, "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn wait_until(dir: &Path, id: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    let t = Instant::now();
-    loop {
-        let v = show(dir, id);
-        if pred(&v) {
-            return v;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "timed out; last state {v:#}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn wait_done(dir: &Path, id: &str) -> Value {
-    wait_until(dir, id, |v| {
-        matches!(
-            v["run"]["status"].as_str(),
-            Some("completed" | "failed" | "killed" | "lost")
-        )
-    })
+    wait_until(dir, id, 30, finished)
 }
 
 fn metric<'a>(v: &'a Value, key: &str) -> &'a Value {
@@ -79,10 +44,6 @@ fn metric<'a>(v: &'a Value, key: &str) -> &'a Value {
         .iter()
         .find(|m| m["key"] == key)
         .unwrap_or_else(|| panic!("no metric {key} in {v:#}"))
-}
-
-fn run_dir(v: &Value) -> PathBuf {
-    PathBuf::from(v["run"]["dir"].as_str().unwrap())
 }
 
 #[test]
@@ -195,7 +156,7 @@ fn a_missing_command_is_named() {
 fn cancel_terminates_the_group_and_escalates_when_sigterm_is_ignored() {
     let d = tempfile::tempdir().unwrap();
     let polite = start(d.path(), "echo up; sleep 30 & wait");
-    wait_until(d.path(), &polite, |v| {
+    wait_until(d.path(), &polite, 30, |v| {
         v["run"]["status"] == "running" && v["run"]["lines"] == 1
     });
     lb(d.path())
@@ -210,7 +171,7 @@ fn cancel_terminates_the_group_and_escalates_when_sigterm_is_ignored() {
         d.path(),
         "trap '' TERM; echo up; while true; do sleep 0.1; done",
     );
-    wait_until(d.path(), &stubborn, |v| v["run"]["lines"] == 1);
+    wait_until(d.path(), &stubborn, 30, |v| v["run"]["lines"] == 1);
     let pid = show(d.path(), &stubborn)["run"]["pid"].as_i64().unwrap();
     lb(d.path())
         .args(["run", "cancel", &stubborn, "--grace", "0.5"])
@@ -252,7 +213,7 @@ fn a_flood_of_output_is_kept_line_for_line() {
 fn a_run_whose_supervisor_was_killed_is_lost_not_running() {
     let d = tempfile::tempdir().unwrap();
     let id = start(d.path(), "echo up; sleep 1.5");
-    let v = wait_until(d.path(), &id, |v| v["run"]["status"] == "running");
+    let v = wait_until(d.path(), &id, 30, |v| v["run"]["status"] == "running");
     let sup: Value =
         serde_json::from_slice(&std::fs::read(run_dir(&v).join("supervisor.json")).unwrap())
             .unwrap();
@@ -364,17 +325,9 @@ fn a_queued_sweep_run_cancelled_never_starts() {
 fn killing_the_watcher_mid_ingest_loses_and_duplicates_nothing() {
     let d = tempfile::tempdir().unwrap();
     let id = start(d.path(), "i=0; while [ $i -lt 3000 ]; do echo \"{\\\"step\\\": $i, \\\"v\\\": $i}\"; i=$((i+1)); done; sleep 0.5; seq 1 3000 | sed 's/.*/{\"w\": &}/'");
-    let bin = assert_cmd::cargo::cargo_bin("labbook");
     for _ in 0..3 {
-        let mut w = std::process::Command::new(&bin)
-            .args([
-                "--data-dir",
-                d.path().to_str().unwrap(),
-                "run",
-                "watch",
-                "--interval-ms",
-                "5",
-            ])
+        let mut w = labbook(d.path())
+            .args(["run", "watch", "--interval-ms", "5"])
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
@@ -638,13 +591,13 @@ fn a_silent_run_is_flagged_stalled_and_unflagged_when_output_resumes() {
         d.path(),
         "for i in 1 2 3 4 5 6 7 8; do echo tick; sleep 0.05; done; sleep 2.5; echo back; sleep 0.3",
     );
-    wait_until(d.path(), &id, |v| v["run"]["lines"].as_i64() >= Some(8));
-    let v = wait_until(d.path(), &id, |v| {
+    wait_until(d.path(), &id, 30, |v| v["run"]["lines"].as_i64() >= Some(8));
+    let v = wait_until(d.path(), &id, 30, |v| {
         v["run"]["stalled"] == true || v["run"]["status"] != "running"
     });
     assert_eq!(v["run"]["stalled"], true, "{v:#}");
     assert_eq!(v["run"]["status"], "running");
-    let v = wait_until(d.path(), &id, |v| v["run"]["lines"] == 9);
+    let v = wait_until(d.path(), &id, 30, |v| v["run"]["lines"] == 9);
     assert_eq!(v["run"]["stalled"], false);
     let v = wait_done(d.path(), &id);
     assert_eq!(v["run"]["status"], "completed");
@@ -653,7 +606,7 @@ fn a_silent_run_is_flagged_stalled_and_unflagged_when_output_resumes() {
 /// The TUI ingests while open; SIGKILL it mid-run and nothing is lost.
 #[test]
 fn killing_the_tui_mid_run_loses_nothing() {
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use portable_pty::{native_pty_system, PtySize};
     let d = tempfile::tempdir().unwrap();
     let id = start(d.path(), "i=0; while [ $i -lt 40 ]; do echo \"{\\\"step\\\": $i, \\\"v\\\": $i}\"; i=$((i+1)); sleep 0.05; done");
     let pty = native_pty_system()
@@ -664,8 +617,7 @@ fn killing_the_tui_mid_run_loses_nothing() {
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(assert_cmd::cargo::cargo_bin("labbook"));
-    cmd.args(["--data-dir", d.path().to_str().unwrap()]);
+    let mut cmd = labbook_pty(d.path());
     cmd.env("TERM", "xterm-256color");
     let mut child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);

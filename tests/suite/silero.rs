@@ -277,7 +277,7 @@ fn load_reports_missing_tensor_and_wrong_shape() {
 }
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/silero")
+    crate::common::fixture("silero")
 }
 
 fn read_f32(path: &Path) -> Vec<f32> {

@@ -7,8 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+use crate::common::{finished, labbook, lb, out_ok, run_dir, show, wait_until};
 
 /// Whether a Slurm controller answers; otherwise say so (or fail when required).
 fn slurm(test: &str) -> bool {
@@ -29,67 +30,21 @@ fn slurm(test: &str) -> bool {
     up
 }
 
-fn lb(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("labbook").unwrap();
-    c.arg("--data-dir")
-        .arg(dir)
-        .arg("--config")
-        .arg(dir.join("config.toml"))
-        .env_remove("LABBOOK_HOME");
-    c
-}
-
-fn ok(c: &mut Command) -> String {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
 /// `--on slurm` a command line; the run id and the job id.
 fn submit(dir: &Path, line: &str, extra: &[&str]) -> (String, String) {
-    let s = ok(lb(dir)
-        .args(["run", "start", "--on", "slurm", "--cmd", line])
-        .args(extra));
+    let s = out_ok(
+        lb(dir)
+            .args(["run", "start", "--on", "slurm", "--cmd", line])
+            .args(extra),
+    );
     // "submitted ID as Slurm job N (DIR)"
     let w: Vec<&str> = s.split_whitespace().collect();
     assert_eq!(w[0], "submitted", "{s}");
     (w[1].to_string(), w[5].to_string())
 }
 
-fn show(dir: &Path, id: &str) -> Value {
-    serde_json::from_str(&ok(lb(dir).args(["run", "show", id, "--json"]))).unwrap()
-}
-
-fn wait_until(dir: &Path, id: &str, secs: u64, pred: impl Fn(&Value) -> bool) -> Value {
-    let t = Instant::now();
-    loop {
-        let v = show(dir, id);
-        if pred(&v) {
-            return v;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(secs),
-            "timed out; last state {:#}",
-            v["run"]
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn status(v: &Value) -> &str {
     v["run"]["status"].as_str().unwrap_or("")
-}
-
-fn done(v: &Value) -> bool {
-    matches!(status(v), "completed" | "failed" | "killed" | "lost")
-}
-
-fn run_dir(v: &Value) -> PathBuf {
-    PathBuf::from(v["run"]["dir"].as_str().unwrap())
 }
 
 /// A config with a Slurm profile and a fast queue poll.
@@ -114,7 +69,7 @@ fn a_job_is_followed_to_completion_with_its_metrics_and_logs() {
         r#"for i in 1 2 3 4; do echo "{\"step\": $i, \"loss\": 1.$i}"; sleep 0.3; done; echo warn >&2"#,
         &["--time", "5"],
     );
-    let v = wait_until(d.path(), &id, 60, done);
+    let v = wait_until(d.path(), &id, 60, finished);
     assert_eq!(status(&v), "completed", "{:#}", v["run"]);
     let loss = v["metrics"]
         .as_array()
@@ -124,13 +79,13 @@ fn a_job_is_followed_to_completion_with_its_metrics_and_logs() {
         .unwrap();
     assert_eq!(loss["count"], 4);
     assert_eq!(loss["last"], 1.4);
-    let logs = ok(lb(d.path()).args(["run", "logs", &id]));
+    let logs = out_ok(lb(d.path()).args(["run", "logs", &id]));
     assert!(
         logs.contains("\"step\": 4") && logs.contains("warn"),
         "{logs}"
     );
     // The job id and the node are on record.
-    let text = ok(lb(d.path()).args(["run", "show", &id]));
+    let text = out_ok(lb(d.path()).args(["run", "show", &id]));
     assert!(
         text.contains(&format!("slurm    job {job} · node ")),
         "{text}"
@@ -145,11 +100,11 @@ fn a_failing_job_is_failed_with_its_exit_code() {
     }
     let d = home("");
     let (id, _) = submit(d.path(), "echo about to fail >&2; exit 4", &[]);
-    let v = wait_until(d.path(), &id, 60, done);
+    let v = wait_until(d.path(), &id, 60, finished);
     assert_eq!(status(&v), "failed");
     assert_eq!(v["run"]["reason"], "exit code 4");
     let (id, _) = submit(d.path(), "no-such-command-labbook-xyz", &[]);
-    let v = wait_until(d.path(), &id, 60, done);
+    let v = wait_until(d.path(), &id, 60, finished);
     assert_eq!(v["run"]["reason"], "exit code 127 (command not found)");
 }
 
@@ -172,11 +127,11 @@ fn cancelling_a_running_and_a_pending_job() {
         status(v) == "running" && v["run"]["lines"].as_i64().unwrap_or(0) >= 1
     });
     for id in [&held, &running] {
-        let out = ok(lb(d.path()).args(["run", "cancel", id]));
+        let out = out_ok(lb(d.path()).args(["run", "cancel", id]));
         assert!(out.contains("scancel sent to Slurm job"), "{out}");
     }
     for id in [&held, &running] {
-        let v = wait_until(d.path(), id, 60, done);
+        let v = wait_until(d.path(), id, 60, finished);
         assert_eq!(status(&v), "killed", "{:#}", v["run"]);
     }
     // The pending one never ran.
@@ -196,13 +151,8 @@ fn states_are_reconciled_after_labbook_was_away() {
         &[],
     );
     // A watcher follows it and is killed with SIGKILL mid-run.
-    let mut watcher = std::process::Command::new(assert_cmd::cargo::cargo_bin("labbook"))
-        .arg("--data-dir")
-        .arg(d.path())
-        .arg("--config")
-        .arg(d.path().join("config.toml"))
+    let mut watcher = labbook(d.path())
         .args(["run", "watch", "--interval-ms", "50"])
-        .env_remove("LABBOOK_HOME")
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -222,7 +172,7 @@ fn states_are_reconciled_after_labbook_was_away() {
         assert!(t.elapsed() < Duration::from_secs(60));
         std::thread::sleep(Duration::from_millis(200));
     }
-    let v = wait_until(d.path(), &id, 30, done);
+    let v = wait_until(d.path(), &id, 30, finished);
     assert_eq!(status(&v), "failed");
     assert_eq!(v["run"]["reason"], "exit code 3");
     let x = v["metrics"]
@@ -241,7 +191,7 @@ fn sweeps_go_as_a_job_array_or_as_limited_single_jobs() {
         return;
     }
     let d = home("");
-    ok(lb(d.path()).args([
+    out_ok(lb(d.path()).args([
         "project",
         "add",
         "echo",
@@ -250,7 +200,7 @@ fn sweeps_go_as_a_job_array_or_as_limited_single_jobs() {
         "--default",
         "v=1",
     ]));
-    let out = ok(lb(d.path()).args([
+    let out = out_ok(lb(d.path()).args([
         "run",
         "sweep",
         "echo",
@@ -266,7 +216,7 @@ fn sweeps_go_as_a_job_array_or_as_limited_single_jobs() {
         out.contains("job array") && out.contains("3 task(s), at most 2 at a time"),
         "{out}"
     );
-    let out = ok(lb(d.path()).args([
+    let out = out_ok(lb(d.path()).args([
         "run",
         "sweep",
         "echo",
@@ -283,7 +233,7 @@ fn sweeps_go_as_a_job_array_or_as_limited_single_jobs() {
     let t = Instant::now();
     loop {
         let list: Value =
-            serde_json::from_str(&ok(lb(d.path()).args(["run", "list", "--json"]))).unwrap();
+            serde_json::from_str(&out_ok(lb(d.path()).args(["run", "list", "--json"]))).unwrap();
         let runs = list.as_array().unwrap();
         assert_eq!(runs.len(), 5);
         if runs.iter().all(|r| r["status"] == "completed") {
@@ -318,7 +268,7 @@ fn a_job_over_its_time_limit_fails_with_slurms_reason() {
     // Slurm's smallest limit is a minute; the job ignores nothing and just sleeps.
     let d = home("");
     let (id, _) = submit(d.path(), "echo start; sleep 600", &["--time", "1"]);
-    let v = wait_until(d.path(), &id, 150, done);
+    let v = wait_until(d.path(), &id, 150, finished);
     assert_eq!(status(&v), "failed", "{:#}", v["run"]);
     let reason = v["run"]["reason"].as_str().unwrap_or("");
     assert!(reason.starts_with("Slurm: TIMEOUT"), "{reason}");
@@ -337,7 +287,7 @@ fn without_slurm_a_submission_fails_clearly_and_is_recorded() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`sbatch` was not found"), "{err}");
     let list: Value =
-        serde_json::from_str(&ok(lb(d.path()).args(["run", "list", "--json"]))).unwrap();
+        serde_json::from_str(&out_ok(lb(d.path()).args(["run", "list", "--json"]))).unwrap();
     assert_eq!(list[0]["status"], "failed");
     assert!(list[0]["reason"]
         .as_str()

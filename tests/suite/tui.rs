@@ -3,24 +3,18 @@
 
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use labbook::app::{Context, Options};
+use labbook::app::Context;
 use labbook::tui::action::{Action, TextKey};
 use labbook::tui::keymap::Keymap;
 use labbook::tui::state::{App, Data, Effect, Mode, Tab};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-const TODAY: &str = "2026-12-10";
+use crate::common::{context, labbook, labbook_pty, TODAY};
 
 fn fixture() -> (tempfile::TempDir, Context) {
     let dir = tempfile::tempdir().unwrap();
-    let today = NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap();
-    let ctx = Context::open(&Options {
-        data_dir: Some(dir.path().to_path_buf()),
-        today: Some(today),
-        ..Default::default()
-    })
-    .unwrap();
+    let ctx = context(dir.path(), TODAY);
     let start = NaiveDate::parse_from_str("2026-11-30", "%Y-%m-%d").unwrap();
     labbook::plan::progress::save_schedule(
         &ctx.store.conn,
@@ -280,22 +274,14 @@ fn key_events_reach_actions_through_the_keymap() {
 /// SIGKILL the process, and check the mark is in the database.
 #[test]
 fn kill_9_right_after_marking_done_loses_nothing() {
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use portable_pty::{native_pty_system, PtySize};
     use std::io::{Read, Write};
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_labbook");
-    let status = std::process::Command::new(bin)
-        .args([
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            "schedule",
-            "--start",
-            "2026-11-30",
-        ])
-        .env("LABBOOK_TODAY", TODAY)
+    let status = labbook(dir.path())
+        .args(["schedule", "--start", "2026-11-30"])
         .status()
         .unwrap();
     assert!(status.success());
@@ -307,9 +293,7 @@ fn kill_9_right_after_marking_done_loses_nothing() {
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(bin);
-    cmd.args(["--data-dir", dir.path().to_str().unwrap()]);
-    cmd.env("LABBOOK_TODAY", TODAY);
+    let mut cmd = labbook_pty(dir.path());
     cmd.env("TERM", "xterm-256color");
     let mut child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
@@ -352,14 +336,8 @@ fn kill_9_right_after_marking_done_loses_nothing() {
         .unwrap();
     assert!(killed.success());
     let _ = child.wait();
-    let out = std::process::Command::new(bin)
-        .args([
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            "status",
-            "--json",
-        ])
-        .env("LABBOOK_TODAY", TODAY)
+    let out = labbook(dir.path())
+        .args(["status", "--json"])
         .output()
         .unwrap();
     assert!(

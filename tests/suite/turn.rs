@@ -16,6 +16,9 @@ use labbook::vad::trained::{
 use labbook::vad::Vad;
 use serde_json::Value;
 
+// The commands here keep nothing in their data directory: each gets a throwaway one.
+use crate::common::{json_lines, lb_scratch as lb};
+
 fn grad_norms(loss: &Tensor, vars: &[(String, candle_core::Var)]) -> Vec<(String, f32)> {
     let g = loss.backward().unwrap();
     vars.iter()
@@ -422,19 +425,6 @@ fn feature_groups_parse() {
     assert!(feature_mask("pause+loudness").is_err());
 }
 
-fn lb() -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("labbook"));
-    c.env_remove("LABBOOK_HOME").env_remove("LABBOOK_RUN_DIR");
-    c
-}
-
-fn metrics(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .collect()
-}
-
 fn mean_loss(recs: &[Value]) -> f64 {
     let v: Vec<f64> = recs.iter().filter_map(|r| r["loss"].as_f64()).collect();
     v.iter().sum::<f64>() / v.len() as f64
@@ -472,7 +462,7 @@ fn a_tiny_vad_training_run_learns_and_is_evaluated_beside_the_baseline() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let recs = metrics(&out.stdout);
+    let recs = json_lines(&out.stdout);
     let steps: Vec<&Value> = recs.iter().filter(|r| r["loss"].is_number()).collect();
     assert_eq!(steps.len(), 60);
     let first = mean_loss(&steps[..10].iter().map(|v| (*v).clone()).collect::<Vec<_>>());
@@ -564,7 +554,7 @@ fn a_tiny_turn_training_run_separates_holds_from_ends_above_chance() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let recs = metrics(&out.stdout);
+    let recs = json_lines(&out.stdout);
     let steps: Vec<Value> = recs
         .iter()
         .filter(|r| r["loss"].is_number())

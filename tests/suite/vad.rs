@@ -2,11 +2,8 @@
 
 use serde_json::Value;
 
-fn lb() -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("labbook").unwrap();
-    c.env_remove("LABBOOK_HOME");
-    c
-}
+// The commands here keep nothing in their data directory: each gets a throwaway one.
+use crate::common::lb_scratch as lb;
 
 #[test]
 fn the_energy_baseline_is_evaluated_per_snr_on_the_sample() {
