@@ -492,10 +492,7 @@ mod latency {
 
     #[test]
     fn latency_matches_numpy_bit_for_bit() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/eval/latency_fixtures.json"
-        );
+        let path = crate::common::fixture("eval/latency_fixtures.json");
         let f: Fixtures = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         assert!(f.cases.len() >= 60);
         for c in &f.cases {
