@@ -224,6 +224,13 @@ pub enum ProjectCmd {
     List {
         #[arg(long)]
         json: bool,
+        /// The built-in projects as projects/README.md's Markdown table.
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
+        /// With --markdown: what the project links start with (`projects/` from the
+        /// repository's root, empty from projects/).
+        #[arg(long, default_value = "projects/", requires = "markdown")]
+        base: String,
     },
     /// A project's manifest and brief.
     Show {
@@ -816,7 +823,14 @@ pub fn follow_logs(dir: &Path, o: bool, e: bool, grep: Option<&str>) -> anyhow::
 
 pub fn project_cmd(ctx: &Context, cmd: &ProjectCmd) -> anyhow::Result<()> {
     match cmd {
-        ProjectCmd::List { json } => {
+        ProjectCmd::List {
+            markdown: true,
+            base,
+            ..
+        } => {
+            print!("{}", project::projects_table(base)?);
+        }
+        ProjectCmd::List { json, .. } => {
             let all = project::load_all(&ctx.data_dir)?;
             if *json {
                 let v: Vec<_> = all

@@ -298,6 +298,9 @@ pub fn check_against_experiment(m: &Manifest) -> Vec<String> {
             (ParamType::String | ParamType::Path, Kind::String | Kind::List) => true,
             (ParamType::Choice, Kind::Choice(_) | Kind::String | Kind::Int | Kind::Float) => true,
             (ParamType::String, Kind::Choice(_)) => true,
+            // An optional number has no manifest type of its own: a string whose
+            // empty default means "none".
+            (ParamType::String, _) => doc.optional,
             _ => false,
         };
         if !fits {
@@ -370,11 +373,15 @@ pub fn experiments_table() -> anyhow::Result<String> {
 /// kept true by a test); links are relative to `base` (`""` or `"projects/"`).
 pub fn projects_table(base: &str) -> anyhow::Result<String> {
     let mut s = String::from("| project | step | kind | runs | status |\n|---|---|---|---|---|\n");
-    for p in built_in()? {
+    let mut projects = built_in()?;
+    projects.sort_by(|a, b| {
+        (&a.manifest.step, &a.manifest.name).cmp(&(&b.manifest.step, &b.manifest.name))
+    });
+    for p in projects {
         let m = &p.manifest;
         let runs = match (&m.exp, &m.command) {
             (Some(e), _) if !m.sweep.is_empty() => format!(
-                "`labbook exp {e}` (sweep over {})",
+                "`labbook exp {e}`; sweeps {}",
                 m.sweep
                     .keys()
                     .map(|k| format!("`{k}`"))

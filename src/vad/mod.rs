@@ -27,18 +27,16 @@ pub fn from_spec(spec: &str) -> anyhow::Result<Box<dyn Vad>> {
         "energy" if arg.is_empty() => Box::new(EnergyVad::default()),
         "webrtc" => {
             let (mode, frame) = arg.split_once(':').unwrap_or((arg, ""));
-            let number = |text: &str, default: u32, ok: &[u32], what: &str| {
+            let number = |text: &str, default: u32| {
                 if text.is_empty() {
                     return Ok(default);
                 }
                 text.parse::<u32>()
-                    .ok()
-                    .filter(|v| ok.contains(v))
-                    .with_context(|| format!("vad={spec}: the {what} is one of {ok:?}"))
+                    .with_context(|| format!("vad={spec}: expected webrtc[:MODE[:FRAME_MS]]"))
             };
-            let mode = number(mode, 2, &[0, 1, 2, 3], "mode")?;
-            let frame = number(frame, 10, &[10, 20, 30], "frame length in ms")?;
-            Box::new(webrtc::WebRtcVad::new(mode as u8, frame)?)
+            let mode = u8::try_from(number(mode, 2)?).unwrap_or(u8::MAX);
+            let frame = number(frame, 10)?;
+            Box::new(webrtc::WebRtcVad::new(mode, frame).with_context(|| format!("vad={spec}"))?)
         }
         "silero" => Box::new(silero::SileroStream {
             model: silero::SileroVad::load(path("silero_vad_16k.safetensors")?)?,

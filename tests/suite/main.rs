@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod architecture;
 mod audio;
 mod cards;
 mod cli;

@@ -131,14 +131,14 @@ impl Parameters for Hparams {
         if !(0.0..1.0).contains(&self.dropout) {
             bail!("dropout={}: expected a probability in [0, 1)", self.dropout);
         }
-        if self.n_head == 0 || self.n_embd % self.n_head != 0 {
+        if self.n_head == 0 || !self.n_embd.is_multiple_of(self.n_head) {
             bail!(
                 "n_embd ({}) must be a multiple of n_head ({})",
                 self.n_embd,
                 self.n_head
             );
         }
-        if self.position == Position::Rope && (self.n_embd / self.n_head) % 2 != 0 {
+        if self.position == Position::Rope && !(self.n_embd / self.n_head).is_multiple_of(2) {
             bail!(
                 "rope needs an even head size (n_embd / n_head = {})",
                 self.n_embd / self.n_head
