@@ -175,23 +175,6 @@ pub const MIN_QUESTIONS: usize = 10;
 pub const MAX_QUESTIONS: usize = 14;
 pub const MAX_CODE_LINES: usize = 25;
 
-/// Byte offset → 1-based line number.
-struct Lines(Vec<usize>);
-
-impl Lines {
-    fn new(text: &str) -> Lines {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines(starts)
-    }
-    fn line(&self, offset: usize) -> usize {
-        match self.0.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        }
-    }
-}
-
 /// A top-level block of the file, as pulldown-cmark sees it.
 #[derive(Debug)]
 enum Block {
@@ -216,7 +199,7 @@ enum Block {
 }
 
 fn blocks(text: &str) -> Vec<(usize, Block)> {
-    let lines = Lines::new(text);
+    let lines = crate::util::LineIndex::new(text);
     let mut out = Vec::new();
     let parser = Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter();
     let mut depth = 0usize;
@@ -645,27 +628,16 @@ pub fn parse_sources<'a>(
     let mut sources: Vec<_> = sources.into_iter().collect();
     sources.sort_by(|a, b| a.0.cmp(b.0));
     let mut bank = Bank::default();
-    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    let mut ids = crate::plan::parse::IdIndex::default();
     for (name, file, text) in sources {
         let topic = parse_topic(name, file, text)?;
         for q in &topic.questions {
-            if let Some((f, l)) = seen.get(&q.id) {
-                return Err(ParseError {
-                    file: file.to_string(),
-                    line: q.line,
-                    message: format!("question id `{}` is already used by {f}:{l}", q.id),
-                });
-            }
-            seen.insert(q.id.clone(), (file.to_string(), q.line));
+            ids.claim("question id", &q.id, file, q.line)?;
         }
         bank.topics.push(topic);
     }
     if bank.topics.is_empty() {
-        return Err(ParseError {
-            file: "(questions)".into(),
-            line: 0,
-            message: "no question files (*.md other than README.md)".into(),
-        });
+        return Err(ParseError::no_files("question", "questions"));
     }
     Ok(bank)
 }

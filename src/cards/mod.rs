@@ -758,22 +758,34 @@ pub fn sync_bank(conn: &Connection, bank: &Bank, now: DateTime<Utc>) -> anyhow::
             None => {}
         }
     }
-    let stale: Vec<(i64, String)> = tx
-        .prepare("SELECT id, uid FROM cards WHERE source = 'bank' AND orphaned_at IS NULL")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    report.orphaned += orphan_missing(&tx, "bank", &live)?;
+    tx.commit()
+        .context("syncing the question bank into the cards")?;
+    Ok(report)
+}
+
+/// Mark the cards of `source` whose origin is gone (not in `live`) as orphaned — kept
+/// with their review history, left out of reviews. Returns how many.
+fn orphan_missing(
+    tx: &rusqlite::Transaction,
+    source: &str,
+    live: &HashSet<String>,
+) -> rusqlite::Result<usize> {
+    let current: Vec<(i64, String)> = tx
+        .prepare("SELECT id, uid FROM cards WHERE source = ?1 AND orphaned_at IS NULL")?
+        .query_map([source], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    for (id, uid) in stale {
+    let mut n = 0;
+    for (id, uid) in current {
         if !live.contains(&uid) {
             tx.execute(
                 "UPDATE cards SET orphaned_at = ?2 WHERE id = ?1",
                 params![id, now_ts()],
             )?;
-            report.orphaned += 1;
+            n += 1;
         }
     }
-    tx.commit()
-        .context("syncing the question bank into the cards")?;
-    Ok(report)
+    Ok(n)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -189,19 +189,7 @@ pub fn sync(conn: &Connection, now: DateTime<Utc>) -> anyhow::Result<super::Sync
             }
         }
     }
-    let existing: Vec<(i64, String)> = tx
-        .prepare("SELECT id, uid FROM cards WHERE source = 'note' AND orphaned_at IS NULL")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, uid) in existing {
-        if !live.contains(&uid) {
-            tx.execute(
-                "UPDATE cards SET orphaned_at = ?2 WHERE id = ?1",
-                params![id, now_ts()],
-            )?;
-            report.orphaned += 1;
-        }
-    }
+    report.orphaned += super::orphan_missing(&tx, "note", &live)?;
     tx.commit().context("syncing cards from notes")?;
     Ok(report)
 }

@@ -398,33 +398,29 @@ pub fn eval_cmd(cmd: &EvalCmd) -> anyhow::Result<()> {
             }
             let rr: Vec<&str> = r.iter().map(String::as_str).collect();
             let hh: Vec<&str> = h.iter().map(String::as_str).collect();
-            let (rate, name, hits, s, d, i, n, text) = if *cer {
+            // (rate, its name, the counts (S, D, I, H), the alignment when asked for)
+            fn scored<O: eval::wer::AlignedOutput>(
+                o: &O,
+                rate: f64,
+                name: &'static str,
+                align: bool,
+            ) -> (
+                f64,
+                &'static str,
+                (usize, usize, usize, usize),
+                Option<String>,
+            ) {
+                let text = align.then(|| eval::wer::visualize_alignment(o, false, false, None));
+                (rate, name, o.counts(), text)
+            }
+            let (rate, name, (s, d, i, hits), text) = if *cer {
                 let o = eval::wer::process_characters(&rr, &hh)?;
-                let text = align.then(|| eval::wer::visualize_alignment(&o, false, false, None));
-                (
-                    o.cer,
-                    "cer",
-                    o.hits,
-                    o.substitutions,
-                    o.deletions,
-                    o.insertions,
-                    o.hits + o.substitutions + o.deletions,
-                    text,
-                )
+                scored(&o, o.cer, "cer", *align)
             } else {
                 let o = eval::wer::process_words(&rr, &hh)?;
-                let text = align.then(|| eval::wer::visualize_alignment(&o, false, false, None));
-                (
-                    o.wer,
-                    "wer",
-                    o.hits,
-                    o.substitutions,
-                    o.deletions,
-                    o.insertions,
-                    o.hits + o.substitutions + o.deletions,
-                    text,
-                )
+                scored(&o, o.wer, "wer", *align)
             };
+            let n = hits + s + d;
             if *json {
                 println!(
                     "{}",

@@ -56,11 +56,7 @@ pub enum CardsCmd {
         json: bool,
     },
     /// One card with its review log.
-    Show {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
+    Show(super::ById),
     /// Leave a card out of reviews.
     Suspend { id: i64 },
     /// Bring a suspended card back.
@@ -220,7 +216,7 @@ pub fn cards(ctx: &Context, cmd: &CardsCmd) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        CardsCmd::Show { id, json } => {
+        CardsCmd::Show(super::ById { id, json }) => {
             let c = cards::get(conn, *id)?;
             let log = cards::reviews(conn, *id)?;
             if *json {

@@ -659,7 +659,7 @@ fn note(ctx: &Context, cmd: &NoteCmd) -> anyhow::Result<()> {
             }
             eprintln!("{} match(es)", hits.len());
         }
-        NoteCmd::Show { id, json } => {
+        NoteCmd::Show(super::ById { id, json }) => {
             let n = notes::get(conn, *id)?;
             if *json {
                 return print_json(&n);

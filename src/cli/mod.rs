@@ -138,6 +138,15 @@ pub enum Command {
     Flood { rate: u64, secs: f64 },
 }
 
+/// One thing by its number (a note, a card), as text or JSON.
+#[derive(Debug, Args)]
+pub struct ById {
+    pub id: i64,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct JsonFlag {
     /// Machine-readable output.
@@ -288,11 +297,7 @@ pub enum NoteCmd {
         json: bool,
     },
     /// Print a note.
-    Show {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ById),
     /// Open a note in $EDITOR.
     Edit { id: i64 },
 }

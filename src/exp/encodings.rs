@@ -83,12 +83,8 @@ impl Default for Params {
 
 impl Parameters for Params {
     fn validate(&mut self) -> anyhow::Result<()> {
-        if self.steps == 0 {
-            bail!("steps must be positive");
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            bail!("lr={}: expected a positive number", self.lr);
-        }
+        super::params::positive_steps(self.steps)?;
+        super::params::positive_lr(self.lr)?;
         self.min_count = self.min_count.max(1);
         self.batch_size = self.batch_size.max(1);
         Ok(())
@@ -273,14 +269,7 @@ impl Model {
         let mut vars = Vec::new();
         // He-normal weights from the seeded generator; fan_in 0 means zeros (biases).
         let mut var = |shape: &[usize], fan_in: usize| -> anyhow::Result<Tensor> {
-            let n: usize = shape.iter().product();
-            let data: Vec<f32> = if fan_in == 0 {
-                vec![0.0; n]
-            } else {
-                let std = (2.0 / fan_in as f64).sqrt();
-                (0..n).map(|_| (rng.normal() * std) as f32).collect()
-            };
-            let v = Var::from_vec(data, shape, dev)?;
+            let v = crate::nn::he_normal(&mut rng, shape, fan_in, dev)?;
             let t = v.as_tensor().clone();
             vars.push(v);
             Ok(t)
@@ -516,91 +505,82 @@ pub struct Encodings;
 impl super::Experiment for Encodings {
     type Params = Params;
 
-    fn name(&self) -> &'static str {
-        "encodings"
-    }
+    const NAME: &'static str = "encodings";
+    const SUMMARY: &'static str = "three audio encodings compared on one task";
 
-    fn summary(&self) -> &'static str {
-        "three audio encodings compared on one task"
-    }
-
-    fn run(&self, p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
-        crate::nn::on_pool(|| train(p, cx))
-    }
-}
-
-fn train(p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
-    let mut d = load(&p)?;
-    if p.encoding != Encoding::Learned {
-        standardise(&mut d);
-    }
-    let dev = Device::Cpu;
-    let dim = d.train[0].x.len();
-    let model = Model::new(p.encoding, dim, d.classes.len(), p.seed, &dev)?;
-    writeln!(
-        cx,
-        "encodings: {:?}, {} classes (words seen ≥ {} times), {} train / {} test words, input {}",
-        p.encoding,
-        d.classes.len(),
-        p.min_count,
-        d.train.len(),
-        d.test.len(),
-        if p.encoding == Encoding::Learned {
-            format!("{N_MELS}×{FRAMES} log-mel frames")
-        } else {
-            format!("{dim} statistics")
+    fn run(&self, p: Self::Params, cx: &mut super::Context) -> anyhow::Result<()> {
+        let mut d = load(&p)?;
+        if p.encoding != Encoding::Learned {
+            standardise(&mut d);
         }
-    )?;
-    let mut opt = AdamW::new(model.vars.clone(), p.lr, 0.9, 0.999, 1e-8, 0.01)?;
-    let mut rng = Rng::new(p.seed ^ 0xBA7C);
-    let truth = |s: &[Sample]| s.iter().map(|x| x.class).collect::<Vec<_>>();
-    for step in 0..p.steps {
-        let idx: Vec<&Sample> = (0..p.batch_size.min(d.train.len()))
-            .map(|_| &d.train[(rng.next_u64() % d.train.len() as u64) as usize])
-            .collect();
-        let (x, y) = batch_tensor(&model, &idx, &dev)?;
-        let loss = candle_nn::loss::cross_entropy(&model.forward(&x)?, &y)?;
-        let grads = loss.backward()?;
-        opt.step(&grads)?;
-        let mut rec = serde_json::json!({"step": step, "loss": loss.to_scalar::<f32>()?});
-        if (p.eval_every > 0 && (step + 1) % p.eval_every == 0) || step + 1 == p.steps {
-            rec["accuracy"] =
-                serde_json::json!(accuracy(&predict(&model, &d.test, &dev)?, &truth(&d.test)));
+        let dev = Device::Cpu;
+        let dim = d.train[0].x.len();
+        let model = Model::new(p.encoding, dim, d.classes.len(), p.seed, &dev)?;
+        writeln!(
+            cx,
+            "encodings: {:?}, {} classes (words seen ≥ {} times), {} train / {} test words, input {}",
+            p.encoding,
+            d.classes.len(),
+            p.min_count,
+            d.train.len(),
+            d.test.len(),
+            if p.encoding == Encoding::Learned {
+                format!("{N_MELS}×{FRAMES} log-mel frames")
+            } else {
+                format!("{dim} statistics")
+            }
+        )?;
+        let mut opt = AdamW::with_defaults(model.vars.clone(), p.lr)?;
+        let mut rng = Rng::new(p.seed ^ 0xBA7C);
+        let truth = |s: &[Sample]| s.iter().map(|x| x.class).collect::<Vec<_>>();
+        for step in 0..p.steps {
+            let idx: Vec<&Sample> = (0..p.batch_size.min(d.train.len()))
+                .map(|_| &d.train[(rng.next_u64() % d.train.len() as u64) as usize])
+                .collect();
+            let (x, y) = batch_tensor(&model, &idx, &dev)?;
+            let loss = candle_nn::loss::cross_entropy(&model.forward(&x)?, &y)?;
+            let grads = loss.backward()?;
+            opt.step(&grads)?;
+            let mut rec = serde_json::json!({"step": step, "loss": loss.to_scalar::<f32>()?});
+            if (p.eval_every > 0 && (step + 1) % p.eval_every == 0) || step + 1 == p.steps {
+                rec["accuracy"] =
+                    serde_json::json!(accuracy(&predict(&model, &d.test, &dev)?, &truth(&d.test)));
+            }
+            cx.emit(&rec)?;
         }
+        let pred = predict(&model, &d.test, &dev)?;
+        let t = truth(&d.test);
+        let shifted = |s: &[Sample]| -> anyhow::Result<Option<f64>> {
+            if s.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(accuracy(&predict(&model, s, &dev)?, &truth(s))))
+        };
+        let (etest, etrain) = (
+            encodings(&model, &d.test, &dev)?,
+            encodings(&model, &d.train, &dev)?,
+        );
+        let rec = serde_json::json!({
+            "step": p.steps,
+            "accuracy": accuracy(&pred, &t),
+            "f1": macro_f1(&pred, &t),
+            "accuracy_noise": shifted(&d.test_noise)?,
+            "accuracy_reverb": shifted(&d.test_reverb)?,
+            "accuracy_speed": shifted(&d.test_speed)?,
+            "nn_accuracy": nn_accuracy(&etest, &t, &etrain, &truth(&d.train)),
+            "silhouette": silhouette(&etest, &t),
+            "chance": 1.0 / d.classes.len() as f64,
+        });
         cx.emit(&rec)?;
+        writeln!(
+            cx,
+            "result: accuracy {:.3}, f1 {:.3}, nn_accuracy {:.3}, silhouette {:.3} (chance {:.3})",
+            rec["accuracy"].as_f64().unwrap_or(f64::NAN),
+            rec["f1"].as_f64().unwrap_or(f64::NAN),
+            rec["nn_accuracy"].as_f64().unwrap_or(f64::NAN),
+            rec["silhouette"].as_f64().unwrap_or(f64::NAN),
+            rec["chance"].as_f64().unwrap_or(f64::NAN)
+        )?;
+        Ok(())
     }
-    let pred = predict(&model, &d.test, &dev)?;
-    let t = truth(&d.test);
-    let shifted = |s: &[Sample]| -> anyhow::Result<Option<f64>> {
-        if s.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(accuracy(&predict(&model, s, &dev)?, &truth(s))))
-    };
-    let (etest, etrain) = (
-        encodings(&model, &d.test, &dev)?,
-        encodings(&model, &d.train, &dev)?,
-    );
-    let rec = serde_json::json!({
-        "step": p.steps,
-        "accuracy": accuracy(&pred, &t),
-        "f1": macro_f1(&pred, &t),
-        "accuracy_noise": shifted(&d.test_noise)?,
-        "accuracy_reverb": shifted(&d.test_reverb)?,
-        "accuracy_speed": shifted(&d.test_speed)?,
-        "nn_accuracy": nn_accuracy(&etest, &t, &etrain, &truth(&d.train)),
-        "silhouette": silhouette(&etest, &t),
-        "chance": 1.0 / d.classes.len() as f64,
-    });
-    cx.emit(&rec)?;
-    writeln!(
-        cx,
-        "result: accuracy {:.3}, f1 {:.3}, nn_accuracy {:.3}, silhouette {:.3} (chance {:.3})",
-        rec["accuracy"].as_f64().unwrap_or(f64::NAN),
-        rec["f1"].as_f64().unwrap_or(f64::NAN),
-        rec["nn_accuracy"].as_f64().unwrap_or(f64::NAN),
-        rec["silhouette"].as_f64().unwrap_or(f64::NAN),
-        rec["chance"].as_f64().unwrap_or(f64::NAN)
-    )?;
-    Ok(())
 }

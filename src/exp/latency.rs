@@ -415,13 +415,10 @@ pub struct Latency;
 impl super::Experiment for Latency {
     type Params = Params;
 
-    fn name(&self) -> &'static str {
-        "latency"
-    }
-
-    fn summary(&self) -> &'static str {
-        "real-time turn-taking loop: end of speech → end-of-turn decision → first answer sample"
-    }
+    const NAME: &'static str = "latency";
+    const SUMMARY: &'static str =
+        "real-time turn-taking loop: end of speech → end-of-turn decision → first answer sample";
+    const TRAINS: bool = false;
 
     fn run(&self, p: Params, cx: &mut super::Context) -> Result<()> {
         let out_dir = cx.out_dir().map(Path::to_path_buf);

@@ -39,10 +39,14 @@ pub trait Experiment: Sync + 'static {
     type Params: Parameters;
 
     /// The name `labbook exp NAME` and a manifest's `exp = "NAME"` use.
-    fn name(&self) -> &'static str;
+    const NAME: &'static str;
 
     /// One line: what it trains or measures.
-    fn summary(&self) -> &'static str;
+    const SUMMARY: &'static str;
+
+    /// A training loop: it runs on a worker of the thread pool its kernels use
+    /// ([`crate::nn::on_pool`]). A real-time loop does not.
+    const TRAINS: bool = true;
 
     /// Run in the foreground, reporting through `cx` (metrics records and log lines on
     /// stdout, files under [`Context::out_dir`]).
@@ -101,6 +105,32 @@ impl<'w> Context<'w> {
         self.out_dir.as_deref()
     }
 
+    /// Write a small model (`FILE.safetensors` and its `FILE.json`) into the output
+    /// directory with `save(path)` and say where; without an output directory, say how
+    /// to get one. Returns the path written.
+    pub fn save_model(
+        &mut self,
+        file: &str,
+        save: impl FnOnce(&Path) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Option<PathBuf>> {
+        let Some(dir) = self.out_dir.clone() else {
+            writeln!(
+                self,
+                "weights not saved (give --param out=DIR, or run it as a project run)"
+            )?;
+            return Ok(None);
+        };
+        let path = dir.join(file);
+        save(&path)?;
+        writeln!(
+            self,
+            "saved {} and {}",
+            path.display(),
+            path.with_extension("json").display()
+        )?;
+        Ok(Some(path))
+    }
+
     /// The run's own directory when labbook's supervisor started it.
     pub fn run_dir(&self) -> Option<&Path> {
         self.run_dir.as_deref()
@@ -153,11 +183,11 @@ pub trait Registered: Sync {
 
 impl<E: Experiment> Registered for E {
     fn name(&self) -> &'static str {
-        Experiment::name(self)
+        E::NAME
     }
 
     fn summary(&self) -> &'static str {
-        Experiment::summary(self)
+        E::SUMMARY
     }
 
     fn docs(&self) -> Vec<ParamDoc> {
@@ -178,7 +208,11 @@ impl<E: Experiment> Registered for E {
         let p = E::Params::from_pairs(pairs)?;
         let json = serde_json::to_value(&p)?;
         let mut cx = Context::new(out, &json, run_dir)?;
-        Experiment::run(self, p, &mut cx)
+        if E::TRAINS {
+            crate::nn::on_pool(|| Experiment::run(self, p, &mut cx))
+        } else {
+            Experiment::run(self, p, &mut cx)
+        }
     }
 }
 

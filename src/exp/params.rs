@@ -43,6 +43,22 @@ pub trait Parameters:
     }
 }
 
+/// `steps` is at least 1 (the check every training loop's parameters share).
+pub fn positive_steps(steps: usize) -> anyhow::Result<()> {
+    if steps == 0 {
+        bail!("steps must be positive");
+    }
+    Ok(())
+}
+
+/// `lr` is a finite number above zero.
+pub fn positive_lr(lr: f64) -> anyhow::Result<()> {
+    if !(lr.is_finite() && lr > 0.0) {
+        bail!("lr={lr}: expected a positive number");
+    }
+    Ok(())
+}
+
 /// What kind of value a parameter takes (from its type).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

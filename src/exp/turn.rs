@@ -110,17 +110,15 @@ impl Default for Params {
 impl Parameters for Params {
     fn validate(&mut self) -> anyhow::Result<()> {
         feature_mask(&self.features)?;
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            bail!("lr={}: expected a positive number", self.lr);
-        }
+        super::params::positive_lr(self.lr)?;
         if !(0.0..=1.0).contains(&self.early_share) {
             bail!(
                 "early_share={}: expected a number from 0 to 1",
                 self.early_share
             );
         }
-        if self.steps == 0 && self.model == TurnModel::Classifier {
-            bail!("steps must be positive");
+        if self.model == TurnModel::Classifier {
+            super::params::positive_steps(self.steps)?;
         }
         self.min_silence_ms = self.min_silence_ms.max(10);
         self.batch_size = self.batch_size.max(1);
@@ -253,16 +251,211 @@ pub struct TurnExp;
 impl super::Experiment for TurnExp {
     type Params = Params;
 
-    fn name(&self) -> &'static str {
-        "turn"
-    }
+    const NAME: &'static str = "turn";
+    const SUMMARY: &'static str = "end-of-turn detector from VAD and prosody";
 
-    fn summary(&self) -> &'static str {
-        "end-of-turn detector from VAD and prosody"
-    }
+    fn run(&self, p: Self::Params, cx: &mut super::Context) -> anyhow::Result<()> {
+        let t0 = Instant::now();
+        // At most `max_dialogues` files per split (evenly spread over the manifest).
+        let load = |split: &str| -> anyhow::Result<Vec<Dialogue>> {
+            eval::load_dialogues(&p.data, Some(split))
+                .map(|v| {
+                    let n = v.len();
+                    let keep = p.max_dialogues.min(n);
+                    v.into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| keep == n || (i * keep) % n < keep)
+                        .map(|(_, d)| d)
+                        .collect()
+                })
+                .or_else(|e| {
+                    if split == "dev" {
+                        Ok(Vec::new())
+                    } else {
+                        Err(e)
+                    }
+                })
+        };
+        let (train_d, dev_d, test_d) = (load("train")?, load("dev")?, load("test")?);
+        let vad_path = p.vad_path();
+        let vad = vad_path.as_deref();
+        let train = pause_rows(&train_d, vad, p.min_silence_ms, TRAIN_HORIZON)?;
+        let devp = pause_rows(&dev_d, vad, p.min_silence_ms, HORIZON)?;
+        let test = pause_rows(&test_d, vad, p.min_silence_ms, HORIZON)?;
+        let count = |v: &[PauseRows], hold: bool| v.iter().filter(|x| x.hold == hold).count();
+        writeln!(
+            cx,
+            "turn: {} train dialogues ({} holds, {} ends of turn), {} dev ({} / {}), {} held-out voice ({} / {}); VAD {}; features {}; {:.1} s to extract",
+            train_d.len(),
+            count(&train, true),
+            count(&train, false),
+            dev_d.len(),
+            count(&devp, true),
+            count(&devp, false),
+            test_d.len(),
+            count(&test, true),
+            count(&test, false),
+            vad.map_or("energy".to_string(), |v| v.display().to_string()),
+            p.features,
+            t0.elapsed().as_secs_f64()
+        )?;
+        if count(&test, true) == 0 || count(&test, false) == 0 {
+            bail!(
+                "{}: the held-out voice's dialogues need both holds and ends of turn; generate more dialogues (`labbook data speech --dialogues 200 --turn-prosody`)",
+                p.data.display()
+            );
+        }
+        let query = p.min_silence_ms.div_ceil(10).max(1) - 1;
+        if let Some(path) = &p.features_csv {
+            write_features_csv(
+                path,
+                &[("train", &train), ("dev", &devp), ("test", &test)],
+                query,
+            )?;
+            writeln!(
+                cx,
+                "features at the query hop written to {}",
+                path.display()
+            )?;
+        }
+        let (_, base) = traces(&test, None);
+        let base_fig = figures("silence", &base, query, true);
+        if p.model == TurnModel::Silence {
+            let mut rec = base_fig.clone();
+            rec["step"] = serde_json::json!(0);
+            cx.emit(&rec)?;
+            writeln!(
+                cx,
+                "result (silence-only baseline, held-out voice): {base_fig}"
+            )?;
+            return Ok(());
+        }
+        if count(&train, true) == 0 || count(&train, false) == 0 {
+            bail!(
+                "{}: the training dialogues need both holds and ends of turn",
+                p.data.display()
+            );
+        }
 
-    fn run(&self, p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
-        crate::nn::on_pool(|| train(p, cx))
+        // Standardisation over all training rows.
+        let mask = feature_mask(&p.features)?;
+        let mut mean = [0f64; N_FEATURES];
+        let mut sq = [0f64; N_FEATURES];
+        let mut n = 0f64;
+        for r in train.iter().flat_map(|x| x.rows.iter()) {
+            for k in 0..N_FEATURES {
+                mean[k] += r[k] as f64;
+                sq[k] += (r[k] as f64).powi(2);
+            }
+            n += 1.0;
+        }
+        let mean_f: Vec<f32> = mean.iter().map(|m| (m / n) as f32).collect();
+        let std_f: Vec<f32> = sq
+            .iter()
+            .zip(&mean)
+            .map(|(s, m)| ((s / n - (m / n).powi(2)).max(1e-8).sqrt()) as f32)
+            .collect();
+        let cfg = |threshold: f32, trained: serde_json::Value| EotConfig {
+            hidden: p.hidden,
+            mean: mean_f.clone(),
+            std: std_f.clone(),
+            mask: mask.clone(),
+            threshold,
+            max_silence_ms: (TRAIN_HORIZON * 10) as f32,
+            trained,
+        };
+
+        let dev = Device::Cpu;
+        let net = EotNet::new(p.hidden, p.seed, &dev)?;
+        let mut opt =
+            AdamW::with_defaults(net.vars.iter().map(|(_, v)| v.clone()).collect(), p.lr)?;
+        let holds: Vec<&PauseRows> = train.iter().filter(|x| x.hold).collect();
+        let ends: Vec<&PauseRows> = train.iter().filter(|x| !x.hold).collect();
+        let mut rng = Rng::new(p.seed ^ 0x7E55);
+        let standardise = |r: &[f32; N_FEATURES]| -> Vec<f32> {
+            (0..N_FEATURES)
+                .map(|k| {
+                    if mask[k] {
+                        (r[k] - mean_f[k]) / std_f[k]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        };
+        for step in 0..p.steps {
+            let prog = step as f64 / p.steps as f64;
+            opt.lr = p.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * prog).cos()));
+            let mut x = Vec::with_capacity(p.batch_size * N_FEATURES);
+            let mut y = Vec::with_capacity(p.batch_size);
+            for i in 0..p.batch_size {
+                let set = if i % 2 == 0 { &holds } else { &ends };
+                let e = set[(rng.next_u64() % set.len() as u64) as usize];
+                // Mostly from the pause's first EARLY_HOPS hops (where holds and ends must
+                // be told apart), the rest from anywhere in it (long silences are ends).
+                let span = if rng.unit() < p.early_share {
+                    e.rows.len().min(EARLY_HOPS)
+                } else {
+                    e.rows.len()
+                };
+                let r = &e.rows[(rng.next_u64() % span.max(1) as u64) as usize];
+                x.extend(standardise(r));
+                y.push(if e.hold { 0f32 } else { 1.0 });
+            }
+            let xt = Tensor::from_vec(x, (p.batch_size, N_FEATURES), &dev)?;
+            let yt = Tensor::from_vec(y, p.batch_size, &dev)?;
+            let loss = bce_with_logits(&net.forward(&xt)?, &yt)?;
+            let grads = loss.backward()?;
+            opt.step(&grads)?;
+            let mut rec = serde_json::json!({"step": step, "loss": loss.to_scalar::<f32>()?});
+            if p.eval_every > 0 && (step + 1) % p.eval_every == 0 && step + 1 != p.steps {
+                let m = EotModel::new(cfg(0.5, serde_json::Value::Null), &net.tensors())?;
+                let (mt, _) = traces(&test, Some(&m));
+                rec["val_balanced_acc"] =
+                    serde_json::json!(eval::balanced_accuracy(&mt, query, 0.5));
+            }
+            cx.emit(&rec)?;
+        }
+
+        // Threshold: ≤ 5 % false cut-offs on dev (or on train without a dev split).
+        let m = EotModel::new(cfg(0.5, serde_json::Value::Null), &net.tensors())?;
+        let pick = if devp.is_empty() { &train } else { &devp };
+        let (dt, _) = traces(pick, Some(&m));
+        let threshold = eval::latency_at_cutoff(&eval::curve(&dt, HORIZON), 0.05)
+            .map_or(0.5, |op| op.threshold);
+        // For the loop: the dev operating point whose median latency is within 300 ms.
+        let threshold_300ms =
+            eval::cutoff_at_latency(&eval::curve(&dt, HORIZON), 300.0).map(|op| op.threshold);
+        let (mt, _) = traces(&test, Some(&m));
+        let fig = figures("model", &mt, query, false);
+        let at = eval::operating_point(&mt, threshold, HORIZON);
+        let mut rec = fig.clone();
+        rec["step"] = serde_json::json!(p.steps);
+        rec["threshold"] = serde_json::json!(threshold);
+        rec["cutoff_rate_at_threshold"] = serde_json::json!(at.cutoff_rate);
+        rec["latency_at_threshold_ms"] = serde_json::json!(at.latency_p50_ms);
+        for (k, v) in base_fig.as_object().into_iter().flatten() {
+            rec[format!("baseline_{k}")] = v.clone();
+        }
+        cx.emit(&rec)?;
+        writeln!(
+            cx,
+            "result (held-out voice): model {fig}; silence-only baseline {base_fig}; threshold {threshold:.3} from {} (there: ≤ 5 % cut-offs), on the held-out voice {:.1} % cut-offs at {:.0} ms median latency",
+            if devp.is_empty() { "train" } else { "dev" },
+            at.cutoff_rate * 100.0,
+            at.latency_p50_ms
+        )?;
+        cx.save_model("turn.safetensors", |path| {
+            let c = cfg(
+                threshold,
+                serde_json::json!({"data": p.data, "steps": p.steps, "lr": p.lr, "seed": p.seed,
+                    "vad": vad_path, "features": p.features, "min_silence_ms": p.min_silence_ms,
+                    "result": fig, "baseline": base_fig,
+                    "threshold_at_300ms": threshold_300ms, "early_share": p.early_share}),
+            );
+            EotModel::save(path, &net.tensors(), &c)
+        })?;
+        Ok(())
     }
 }
 
@@ -284,225 +477,4 @@ fn figures(prefix: &str, traces: &[Trace], query: usize, baseline: bool) -> serd
         "val_balanced_acc": r.balanced_accuracy,
         "val_auc_100ms": r.auc_at_100ms,
     })
-}
-
-fn train(p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
-    let t0 = Instant::now();
-    // At most `max_dialogues` files per split (evenly spread over the manifest).
-    let load = |split: &str| -> anyhow::Result<Vec<Dialogue>> {
-        eval::load_dialogues(&p.data, Some(split))
-            .map(|v| {
-                let n = v.len();
-                let keep = p.max_dialogues.min(n);
-                v.into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| keep == n || (i * keep) % n < keep)
-                    .map(|(_, d)| d)
-                    .collect()
-            })
-            .or_else(|e| {
-                if split == "dev" {
-                    Ok(Vec::new())
-                } else {
-                    Err(e)
-                }
-            })
-    };
-    let (train_d, dev_d, test_d) = (load("train")?, load("dev")?, load("test")?);
-    let vad_path = p.vad_path();
-    let vad = vad_path.as_deref();
-    let train = pause_rows(&train_d, vad, p.min_silence_ms, TRAIN_HORIZON)?;
-    let devp = pause_rows(&dev_d, vad, p.min_silence_ms, HORIZON)?;
-    let test = pause_rows(&test_d, vad, p.min_silence_ms, HORIZON)?;
-    let count = |v: &[PauseRows], hold: bool| v.iter().filter(|x| x.hold == hold).count();
-    writeln!(
-        cx,
-        "turn: {} train dialogues ({} holds, {} ends of turn), {} dev ({} / {}), {} held-out voice ({} / {}); VAD {}; features {}; {:.1} s to extract",
-        train_d.len(),
-        count(&train, true),
-        count(&train, false),
-        dev_d.len(),
-        count(&devp, true),
-        count(&devp, false),
-        test_d.len(),
-        count(&test, true),
-        count(&test, false),
-        vad.map_or("energy".to_string(), |v| v.display().to_string()),
-        p.features,
-        t0.elapsed().as_secs_f64()
-    )?;
-    if count(&test, true) == 0 || count(&test, false) == 0 {
-        bail!(
-            "{}: the held-out voice's dialogues need both holds and ends of turn; generate more dialogues (`labbook data speech --dialogues 200 --turn-prosody`)",
-            p.data.display()
-        );
-    }
-    let query = p.min_silence_ms.div_ceil(10).max(1) - 1;
-    if let Some(path) = &p.features_csv {
-        write_features_csv(
-            path,
-            &[("train", &train), ("dev", &devp), ("test", &test)],
-            query,
-        )?;
-        writeln!(
-            cx,
-            "features at the query hop written to {}",
-            path.display()
-        )?;
-    }
-    let (_, base) = traces(&test, None);
-    let base_fig = figures("silence", &base, query, true);
-    if p.model == TurnModel::Silence {
-        let mut rec = base_fig.clone();
-        rec["step"] = serde_json::json!(0);
-        cx.emit(&rec)?;
-        writeln!(
-            cx,
-            "result (silence-only baseline, held-out voice): {base_fig}"
-        )?;
-        return Ok(());
-    }
-    if count(&train, true) == 0 || count(&train, false) == 0 {
-        bail!(
-            "{}: the training dialogues need both holds and ends of turn",
-            p.data.display()
-        );
-    }
-
-    // Standardisation over all training rows.
-    let mask = feature_mask(&p.features)?;
-    let mut mean = [0f64; N_FEATURES];
-    let mut sq = [0f64; N_FEATURES];
-    let mut n = 0f64;
-    for r in train.iter().flat_map(|x| x.rows.iter()) {
-        for k in 0..N_FEATURES {
-            mean[k] += r[k] as f64;
-            sq[k] += (r[k] as f64).powi(2);
-        }
-        n += 1.0;
-    }
-    let mean_f: Vec<f32> = mean.iter().map(|m| (m / n) as f32).collect();
-    let std_f: Vec<f32> = sq
-        .iter()
-        .zip(&mean)
-        .map(|(s, m)| ((s / n - (m / n).powi(2)).max(1e-8).sqrt()) as f32)
-        .collect();
-    let cfg = |threshold: f32, trained: serde_json::Value| EotConfig {
-        hidden: p.hidden,
-        mean: mean_f.clone(),
-        std: std_f.clone(),
-        mask: mask.clone(),
-        threshold,
-        max_silence_ms: (TRAIN_HORIZON * 10) as f32,
-        trained,
-    };
-
-    let dev = Device::Cpu;
-    let net = EotNet::new(p.hidden, p.seed, &dev)?;
-    let mut opt = AdamW::new(
-        net.vars.iter().map(|(_, v)| v.clone()).collect(),
-        p.lr,
-        0.9,
-        0.999,
-        1e-8,
-        0.01,
-    )?;
-    let holds: Vec<&PauseRows> = train.iter().filter(|x| x.hold).collect();
-    let ends: Vec<&PauseRows> = train.iter().filter(|x| !x.hold).collect();
-    let mut rng = Rng::new(p.seed ^ 0x7E55);
-    let standardise = |r: &[f32; N_FEATURES]| -> Vec<f32> {
-        (0..N_FEATURES)
-            .map(|k| {
-                if mask[k] {
-                    (r[k] - mean_f[k]) / std_f[k]
-                } else {
-                    0.0
-                }
-            })
-            .collect()
-    };
-    for step in 0..p.steps {
-        let prog = step as f64 / p.steps as f64;
-        opt.lr = p.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * prog).cos()));
-        let mut x = Vec::with_capacity(p.batch_size * N_FEATURES);
-        let mut y = Vec::with_capacity(p.batch_size);
-        for i in 0..p.batch_size {
-            let set = if i % 2 == 0 { &holds } else { &ends };
-            let e = set[(rng.next_u64() % set.len() as u64) as usize];
-            // Mostly from the pause's first EARLY_HOPS hops (where holds and ends must
-            // be told apart), the rest from anywhere in it (long silences are ends).
-            let span = if rng.unit() < p.early_share {
-                e.rows.len().min(EARLY_HOPS)
-            } else {
-                e.rows.len()
-            };
-            let r = &e.rows[(rng.next_u64() % span.max(1) as u64) as usize];
-            x.extend(standardise(r));
-            y.push(if e.hold { 0f32 } else { 1.0 });
-        }
-        let xt = Tensor::from_vec(x, (p.batch_size, N_FEATURES), &dev)?;
-        let yt = Tensor::from_vec(y, p.batch_size, &dev)?;
-        let loss = bce_with_logits(&net.forward(&xt)?, &yt)?;
-        let grads = loss.backward()?;
-        opt.step(&grads)?;
-        let mut rec = serde_json::json!({"step": step, "loss": loss.to_scalar::<f32>()?});
-        if p.eval_every > 0 && (step + 1) % p.eval_every == 0 && step + 1 != p.steps {
-            let m = EotModel::new(cfg(0.5, serde_json::Value::Null), &net.tensors())?;
-            let (mt, _) = traces(&test, Some(&m));
-            rec["val_balanced_acc"] = serde_json::json!(eval::balanced_accuracy(&mt, query, 0.5));
-        }
-        cx.emit(&rec)?;
-    }
-
-    // Threshold: ≤ 5 % false cut-offs on dev (or on train without a dev split).
-    let m = EotModel::new(cfg(0.5, serde_json::Value::Null), &net.tensors())?;
-    let pick = if devp.is_empty() { &train } else { &devp };
-    let (dt, _) = traces(pick, Some(&m));
-    let threshold =
-        eval::latency_at_cutoff(&eval::curve(&dt, HORIZON), 0.05).map_or(0.5, |op| op.threshold);
-    // For the loop: the dev operating point whose median latency is within 300 ms.
-    let threshold_300ms =
-        eval::cutoff_at_latency(&eval::curve(&dt, HORIZON), 300.0).map(|op| op.threshold);
-    let (mt, _) = traces(&test, Some(&m));
-    let fig = figures("model", &mt, query, false);
-    let at = eval::operating_point(&mt, threshold, HORIZON);
-    let mut rec = fig.clone();
-    rec["step"] = serde_json::json!(p.steps);
-    rec["threshold"] = serde_json::json!(threshold);
-    rec["cutoff_rate_at_threshold"] = serde_json::json!(at.cutoff_rate);
-    rec["latency_at_threshold_ms"] = serde_json::json!(at.latency_p50_ms);
-    for (k, v) in base_fig.as_object().into_iter().flatten() {
-        rec[format!("baseline_{k}")] = v.clone();
-    }
-    cx.emit(&rec)?;
-    writeln!(
-        cx,
-        "result (held-out voice): model {fig}; silence-only baseline {base_fig}; threshold {threshold:.3} from {} (there: ≤ 5 % cut-offs), on the held-out voice {:.1} % cut-offs at {:.0} ms median latency",
-        if devp.is_empty() { "train" } else { "dev" },
-        at.cutoff_rate * 100.0,
-        at.latency_p50_ms
-    )?;
-    if let Some(dir) = cx.out_dir().map(std::path::Path::to_path_buf) {
-        let path = dir.join("turn.safetensors");
-        let c = cfg(
-            threshold,
-            serde_json::json!({"data": p.data, "steps": p.steps, "lr": p.lr, "seed": p.seed,
-                "vad": vad_path, "features": p.features, "min_silence_ms": p.min_silence_ms,
-                "result": fig, "baseline": base_fig,
-                "threshold_at_300ms": threshold_300ms, "early_share": p.early_share}),
-        );
-        EotModel::save(&path, &net.tensors(), &c)?;
-        writeln!(
-            cx,
-            "saved {} and {}",
-            path.display(),
-            path.with_extension("json").display()
-        )?;
-    } else {
-        writeln!(
-            cx,
-            "weights not saved (give --param out=DIR, or run it as a project run)"
-        )?;
-    }
-    Ok(())
 }

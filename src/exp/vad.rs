@@ -18,7 +18,7 @@
 //! directory; `labbook eval vad DIR --trained out/vad.safetensors` compares it).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
@@ -99,12 +99,8 @@ impl Default for Params {
 
 impl Parameters for Params {
     fn validate(&mut self) -> anyhow::Result<()> {
-        if self.steps == 0 {
-            bail!("steps must be positive");
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            bail!("lr={}: expected a positive number", self.lr);
-        }
+        super::params::positive_steps(self.steps)?;
+        super::params::positive_lr(self.lr)?;
         self.batch_size = self.batch_size.max(1);
         self.crop_ms = self.crop_ms.max(100);
         self.channels = self.channels.max(1);
@@ -418,16 +414,183 @@ pub struct VadExp;
 impl super::Experiment for VadExp {
     type Params = Params;
 
-    fn name(&self) -> &'static str {
-        "vad"
-    }
+    const NAME: &'static str = "vad";
+    const SUMMARY: &'static str = "voice activity detector trained on the synthetic speech set";
 
-    fn summary(&self) -> &'static str {
-        "voice activity detector trained on the synthetic speech set"
-    }
+    fn run(&self, p: Self::Params, cx: &mut super::Context) -> anyhow::Result<()> {
+        let train = load_split(&p.data, "train", p.max_items, p.seed)?;
+        let devset = load_split(&p.data, "dev", p.val_items, p.seed ^ 1)?;
+        let test = load_split(&p.data, "test", p.val_items, p.seed ^ 2)?;
+        if train.is_empty() || test.is_empty() {
+            bail!(
+                "{}: need clean items in the train split and of the held-out voice (test split); found {} and {}",
+                p.data.display(),
+                train.len(),
+                test.len()
+            );
+        }
+        let dev_files = if devset.is_empty() {
+            eval_files(&train[..train.len().min(p.val_items)], p.seed ^ 3)?
+        } else {
+            eval_files(&devset, p.seed ^ 3)?
+        };
+        let val_files = eval_files(&test, p.seed ^ 4)?;
+        let secs = |v: &[Item]| v.iter().map(|i| i.samples.len()).sum::<usize>() as f64 / 16_000.0;
+        writeln!(
+            cx,
+            "vad: {} train items ({:.0} s), {} dev, {} held-out voice items × 5 conditions; SNRs {:?}; noises {:?}",
+            train.len(),
+            secs(&train),
+            devset.len(),
+            test.len(),
+            p.snrs.0,
+            NOISES
+        )?;
 
-    fn run(&self, p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
-        crate::nn::on_pool(|| train(p, cx))
+        // Feature standardisation from 32 training examples.
+        let mut rng = Rng::new(p.seed ^ 0xFEA7);
+        let seeds: Vec<u64> = (0..32).map(|_| rng.next_u64()).collect();
+        let ex: Vec<(Vec<f32>, Vec<f32>)> = seeds
+            .par_iter()
+            .map(|s| example(&train, &p, *s))
+            .collect::<anyhow::Result<_>>()?;
+        let mut mean = vec![0f64; N_FEATURES];
+        let mut sq = vec![0f64; N_FEATURES];
+        let mut count = 0f64;
+        for (f, _) in &ex {
+            for row in f.chunks(N_FEATURES) {
+                for (k, v) in row.iter().enumerate() {
+                    mean[k] += *v as f64;
+                    sq[k] += (*v as f64).powi(2);
+                }
+                count += 1.0;
+            }
+        }
+        let mean_f: Vec<f32> = mean.iter().map(|m| (m / count) as f32).collect();
+        let std_f: Vec<f32> = sq
+            .iter()
+            .zip(&mean)
+            .map(|(s, m)| ((s / count - (m / count).powi(2)).max(1e-6).sqrt()) as f32)
+            .collect();
+
+        let dev = Device::Cpu;
+        let shape = NetShape {
+            channels: p.channels,
+            ..NetShape::default_vad()
+        };
+        let net = VadNet::new(shape, p.seed, &dev)?;
+        let n_params: usize = net.vars.iter().map(|(_, v)| v.elem_count()).sum();
+        writeln!(
+            cx,
+            "model: causal conv, {} channels, kernel {}, dilations {:?} ({} ms of context), {n_params} parameters",
+            net.shape.channels,
+            net.shape.kernel,
+            net.shape.dilations,
+            net.shape.receptive_field() * 10
+        )?;
+        let mut opt =
+            AdamW::with_defaults(net.vars.iter().map(|(_, v)| v.clone()).collect(), p.lr)?;
+        let base_lr = p.lr;
+        let t0 = Instant::now();
+        for step in 0..p.steps {
+            // Cosine decay to 10 % after a 50-step warm-up.
+            let warm = (step as f64 + 1.0) / 50.0;
+            let prog = step as f64 / p.steps as f64;
+            opt.lr = base_lr
+                * warm.min(1.0)
+                * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * prog).cos()));
+            let seeds: Vec<u64> = (0..p.batch_size).map(|_| rng.next_u64()).collect();
+            let (x, y) = batch(&train, &p, &seeds, &mean_f, &std_f, &dev)?;
+            let loss = bce_with_logits(&net.forward(&x)?, &y)?;
+            let grads = loss.backward()?;
+            opt.step(&grads)?;
+            let loss_v = loss.to_scalar::<f32>()?;
+            let mut rec = serde_json::json!({"step": step, "loss": loss_v, "lr": opt.lr});
+            if p.eval_every > 0 && (step + 1) % p.eval_every == 0 && step + 1 != p.steps {
+                let mut vad = to_vad(&net, &mean_f, &std_f, 0.5, 0, serde_json::Value::Null)?;
+                let (probs, _) = stream_probs(&mut vad, &val_files)?;
+                let (f, a) = score(
+                    &val_files.iter().collect::<Vec<_>>(),
+                    &probs.iter().collect::<Vec<_>>(),
+                    0.5,
+                    0,
+                );
+                rec["val_f1"] = serde_json::json!(f);
+                rec["val_auc"] = serde_json::json!(a);
+            }
+            cx.emit(&rec)?;
+        }
+        let train_s = t0.elapsed().as_secs_f64();
+
+        // Decision rule from the dev split.
+        let mut vad = to_vad(&net, &mean_f, &std_f, 0.5, 0, serde_json::Value::Null)?;
+        let (dev_probs, _) = stream_probs(&mut vad, &dev_files)?;
+        let all_dev: Vec<&EvalFile> = dev_files.iter().collect();
+        let all_dev_p: Vec<&Vec<f32>> = dev_probs.iter().collect();
+        let mut best = (0.5f32, 0usize, -1.0f64);
+        for th in [0.2f32, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+            for hang in [0usize, 2, 4, 6, 10] {
+                let (f, _) = score(&all_dev, &all_dev_p, th, hang);
+                if f > best.2 {
+                    best = (th, hang, f);
+                }
+            }
+        }
+        let (threshold, hangover, dev_f1) = best;
+
+        let (val_probs, us) = stream_probs(&mut vad, &val_files)?;
+        let mut rec = serde_json::json!({"step": p.steps, "threshold": threshold, "hangover": hangover,
+            "dev_f1": dev_f1, "us_per_32ms": us, "train_seconds": train_s});
+        let all: Vec<&EvalFile> = val_files.iter().collect();
+        let all_p: Vec<&Vec<f32>> = val_probs.iter().collect();
+        let (f, a) = score(&all, &all_p, threshold, hangover);
+        rec["val_f1"] = serde_json::json!(f);
+        rec["val_auc"] = serde_json::json!(a);
+        let mut per = Vec::new();
+        for snr in [None, Some(20.0), Some(10.0), Some(5.0), Some(0.0)] {
+            let idx: Vec<usize> = (0..val_files.len())
+                .filter(|i| val_files[*i].snr == snr)
+                .collect();
+            let (f, a) = score(
+                &idx.iter().map(|i| &val_files[*i]).collect::<Vec<_>>(),
+                &idx.iter().map(|i| &val_probs[*i]).collect::<Vec<_>>(),
+                threshold,
+                hangover,
+            );
+            let key = match snr {
+                None => "clean".to_string(),
+                Some(s) => format!("{s:.0}db"),
+            };
+            rec[format!("val_f1_{key}")] = serde_json::json!(f);
+            rec[format!("val_auc_{key}")] = serde_json::json!(a);
+            per.push(format!(
+                "{key} {f:.3}/{}",
+                a.map_or("-".into(), |a| format!("{a:.3}"))
+            ));
+        }
+        cx.emit(&rec)?;
+        writeln!(
+            cx,
+            "result: held-out voice F1 {f:.3}, AUC {} (threshold {threshold}, hangover {hangover} hops); per condition F1/AUC: {}; {us:.1} µs per 32 ms",
+            a.map_or("-".into(), |a| format!("{a:.3}")),
+            per.join(", ")
+        )?;
+        cx.save_model("vad.safetensors", |path| {
+            let cfg = TrainedVadConfig {
+                shape: net.shape.clone(),
+                mean: mean_f,
+                std: std_f,
+                threshold,
+                hangover,
+                trained: serde_json::json!({
+                    "data": p.data, "steps": p.steps, "lr": p.lr, "seed": p.seed,
+                    "snrs": p.snrs.0, "noises": NOISES, "train_items": train.len(),
+                    "val_f1": f, "val_auc": a,
+                }),
+            };
+            save(path, &net.tensors(), &cfg)
+        })?;
+        Ok(())
     }
 }
 
@@ -456,199 +619,4 @@ fn batch(
         Tensor::from_vec(x, (seeds.len(), t, N_FEATURES), dev)?,
         Tensor::from_vec(y, (seeds.len(), t), dev)?,
     ))
-}
-
-fn train(p: Params, cx: &mut super::Context) -> anyhow::Result<()> {
-    let train = load_split(&p.data, "train", p.max_items, p.seed)?;
-    let devset = load_split(&p.data, "dev", p.val_items, p.seed ^ 1)?;
-    let test = load_split(&p.data, "test", p.val_items, p.seed ^ 2)?;
-    if train.is_empty() || test.is_empty() {
-        bail!(
-            "{}: need clean items in the train split and of the held-out voice (test split); found {} and {}",
-            p.data.display(),
-            train.len(),
-            test.len()
-        );
-    }
-    let dev_files = if devset.is_empty() {
-        eval_files(&train[..train.len().min(p.val_items)], p.seed ^ 3)?
-    } else {
-        eval_files(&devset, p.seed ^ 3)?
-    };
-    let val_files = eval_files(&test, p.seed ^ 4)?;
-    let secs = |v: &[Item]| v.iter().map(|i| i.samples.len()).sum::<usize>() as f64 / 16_000.0;
-    writeln!(
-        cx,
-        "vad: {} train items ({:.0} s), {} dev, {} held-out voice items × 5 conditions; SNRs {:?}; noises {:?}",
-        train.len(),
-        secs(&train),
-        devset.len(),
-        test.len(),
-        p.snrs.0,
-        NOISES
-    )?;
-
-    // Feature standardisation from 32 training examples.
-    let mut rng = Rng::new(p.seed ^ 0xFEA7);
-    let seeds: Vec<u64> = (0..32).map(|_| rng.next_u64()).collect();
-    let ex: Vec<(Vec<f32>, Vec<f32>)> = seeds
-        .par_iter()
-        .map(|s| example(&train, &p, *s))
-        .collect::<anyhow::Result<_>>()?;
-    let mut mean = vec![0f64; N_FEATURES];
-    let mut sq = vec![0f64; N_FEATURES];
-    let mut count = 0f64;
-    for (f, _) in &ex {
-        for row in f.chunks(N_FEATURES) {
-            for (k, v) in row.iter().enumerate() {
-                mean[k] += *v as f64;
-                sq[k] += (*v as f64).powi(2);
-            }
-            count += 1.0;
-        }
-    }
-    let mean_f: Vec<f32> = mean.iter().map(|m| (m / count) as f32).collect();
-    let std_f: Vec<f32> = sq
-        .iter()
-        .zip(&mean)
-        .map(|(s, m)| ((s / count - (m / count).powi(2)).max(1e-6).sqrt()) as f32)
-        .collect();
-
-    let dev = Device::Cpu;
-    let shape = NetShape {
-        channels: p.channels,
-        ..NetShape::default_vad()
-    };
-    let net = VadNet::new(shape, p.seed, &dev)?;
-    let n_params: usize = net.vars.iter().map(|(_, v)| v.elem_count()).sum();
-    writeln!(
-        cx,
-        "model: causal conv, {} channels, kernel {}, dilations {:?} ({} ms of context), {n_params} parameters",
-        net.shape.channels,
-        net.shape.kernel,
-        net.shape.dilations,
-        net.shape.receptive_field() * 10
-    )?;
-    let mut opt = AdamW::new(
-        net.vars.iter().map(|(_, v)| v.clone()).collect(),
-        p.lr,
-        0.9,
-        0.999,
-        1e-8,
-        0.01,
-    )?;
-    let base_lr = p.lr;
-    let t0 = Instant::now();
-    for step in 0..p.steps {
-        // Cosine decay to 10 % after a 50-step warm-up.
-        let warm = (step as f64 + 1.0) / 50.0;
-        let prog = step as f64 / p.steps as f64;
-        opt.lr = base_lr
-            * warm.min(1.0)
-            * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * prog).cos()));
-        let seeds: Vec<u64> = (0..p.batch_size).map(|_| rng.next_u64()).collect();
-        let (x, y) = batch(&train, &p, &seeds, &mean_f, &std_f, &dev)?;
-        let loss = bce_with_logits(&net.forward(&x)?, &y)?;
-        let grads = loss.backward()?;
-        opt.step(&grads)?;
-        let loss_v = loss.to_scalar::<f32>()?;
-        let mut rec = serde_json::json!({"step": step, "loss": loss_v, "lr": opt.lr});
-        if p.eval_every > 0 && (step + 1) % p.eval_every == 0 && step + 1 != p.steps {
-            let mut vad = to_vad(&net, &mean_f, &std_f, 0.5, 0, serde_json::Value::Null)?;
-            let (probs, _) = stream_probs(&mut vad, &val_files)?;
-            let (f, a) = score(
-                &val_files.iter().collect::<Vec<_>>(),
-                &probs.iter().collect::<Vec<_>>(),
-                0.5,
-                0,
-            );
-            rec["val_f1"] = serde_json::json!(f);
-            rec["val_auc"] = serde_json::json!(a);
-        }
-        cx.emit(&rec)?;
-    }
-    let train_s = t0.elapsed().as_secs_f64();
-
-    // Decision rule from the dev split.
-    let mut vad = to_vad(&net, &mean_f, &std_f, 0.5, 0, serde_json::Value::Null)?;
-    let (dev_probs, _) = stream_probs(&mut vad, &dev_files)?;
-    let all_dev: Vec<&EvalFile> = dev_files.iter().collect();
-    let all_dev_p: Vec<&Vec<f32>> = dev_probs.iter().collect();
-    let mut best = (0.5f32, 0usize, -1.0f64);
-    for th in [0.2f32, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
-        for hang in [0usize, 2, 4, 6, 10] {
-            let (f, _) = score(&all_dev, &all_dev_p, th, hang);
-            if f > best.2 {
-                best = (th, hang, f);
-            }
-        }
-    }
-    let (threshold, hangover, dev_f1) = best;
-
-    let (val_probs, us) = stream_probs(&mut vad, &val_files)?;
-    let mut rec = serde_json::json!({"step": p.steps, "threshold": threshold, "hangover": hangover,
-        "dev_f1": dev_f1, "us_per_32ms": us, "train_seconds": train_s});
-    let all: Vec<&EvalFile> = val_files.iter().collect();
-    let all_p: Vec<&Vec<f32>> = val_probs.iter().collect();
-    let (f, a) = score(&all, &all_p, threshold, hangover);
-    rec["val_f1"] = serde_json::json!(f);
-    rec["val_auc"] = serde_json::json!(a);
-    let mut per = Vec::new();
-    for snr in [None, Some(20.0), Some(10.0), Some(5.0), Some(0.0)] {
-        let idx: Vec<usize> = (0..val_files.len())
-            .filter(|i| val_files[*i].snr == snr)
-            .collect();
-        let (f, a) = score(
-            &idx.iter().map(|i| &val_files[*i]).collect::<Vec<_>>(),
-            &idx.iter().map(|i| &val_probs[*i]).collect::<Vec<_>>(),
-            threshold,
-            hangover,
-        );
-        let key = match snr {
-            None => "clean".to_string(),
-            Some(s) => format!("{s:.0}db"),
-        };
-        rec[format!("val_f1_{key}")] = serde_json::json!(f);
-        rec[format!("val_auc_{key}")] = serde_json::json!(a);
-        per.push(format!(
-            "{key} {f:.3}/{}",
-            a.map_or("-".into(), |a| format!("{a:.3}"))
-        ));
-    }
-    cx.emit(&rec)?;
-    writeln!(
-        cx,
-        "result: held-out voice F1 {f:.3}, AUC {} (threshold {threshold}, hangover {hangover} hops); per condition F1/AUC: {}; {us:.1} µs per 32 ms",
-        a.map_or("-".into(), |a| format!("{a:.3}")),
-        per.join(", ")
-    )?;
-    match cx.out_dir().map(Path::to_path_buf) {
-        Some(dir) => {
-            let path = dir.join("vad.safetensors");
-            let cfg = TrainedVadConfig {
-                shape: net.shape.clone(),
-                mean: mean_f,
-                std: std_f,
-                threshold,
-                hangover,
-                trained: serde_json::json!({
-                    "data": p.data, "steps": p.steps, "lr": p.lr, "seed": p.seed,
-                    "snrs": p.snrs.0, "noises": NOISES, "train_items": train.len(),
-                    "val_f1": f, "val_auc": a,
-                }),
-            };
-            save(&path, &net.tensors(), &cfg)?;
-            writeln!(
-                cx,
-                "saved {} and {}",
-                path.display(),
-                path.with_extension("json").display()
-            )?;
-        }
-        None => writeln!(
-            cx,
-            "weights not saved (give --param out=DIR, or run it as a project run)"
-        )?,
-    }
-    Ok(())
 }

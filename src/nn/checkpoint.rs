@@ -30,6 +30,21 @@ pub fn load<C: DeserializeOwned>(
     Ok((config, tensors))
 }
 
+/// The values of tensor `name` as f32, checked to hold `len` of them (a weight file
+/// of another shape is an error naming the tensor).
+pub fn tensor_vec(t: &HashMap<String, Tensor>, name: &str, len: usize) -> anyhow::Result<Vec<f32>> {
+    let v = t
+        .get(name)
+        .with_context(|| format!("tensor `{name}` is missing"))?
+        .to_dtype(candle_core::DType::F32)?
+        .flatten_all()?
+        .to_vec1::<f32>()?;
+    if v.len() != len {
+        anyhow::bail!("tensor `{name}` has {} values, expected {len}", v.len());
+    }
+    Ok(v)
+}
+
 /// Write `path` (safetensors) and the config as `.json` beside it, creating the
 /// directory.
 pub fn save<C: Serialize>(

@@ -9,7 +9,9 @@ pub mod ops;
 pub mod optim;
 
 use anyhow::{bail, Context};
-use candle_core::Device;
+use candle_core::{Device, Var};
+
+use crate::util::rng::Rng;
 
 /// `cpu`, `cuda` or `cuda:N` → (is cuda, ordinal); anything else is an error.
 pub fn parse_device_spec(spec: &str) -> anyhow::Result<Option<usize>> {
@@ -47,6 +49,25 @@ pub fn device(spec: &str) -> anyhow::Result<Device> {
 /// an extra thread steals the core the loop needs while idle workers spin.
 pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
+}
+
+/// A trainable tensor of `shape` with He-normal weights (N(0, 2/fan_in)) from the
+/// seeded generator — candle's own CPU generator cannot be seeded — or zeros when
+/// `fan_in` is 0 (biases).
+pub fn he_normal(
+    rng: &mut Rng,
+    shape: &[usize],
+    fan_in: usize,
+    dev: &Device,
+) -> candle_core::Result<Var> {
+    let n: usize = shape.iter().product();
+    let data: Vec<f32> = if fan_in == 0 {
+        vec![0.0; n]
+    } else {
+        let std = (2.0 / fan_in as f64).sqrt();
+        (0..n).map(|_| (rng.normal() * std) as f32).collect()
+    };
+    Var::from_vec(data, shape, dev)
 }
 
 /// Scale gradients so their global L2 norm is at most `clip`; returns the norm before.

@@ -18,6 +18,12 @@ pub struct AdamW {
 }
 
 impl AdamW {
+    /// PyTorch's defaults (betas 0.9 and 0.999, eps 1e-8, weight decay 0.01) at `lr`:
+    /// what the small models of labbook train with.
+    pub fn with_defaults(vars: Vec<Var>, lr: f64) -> Result<AdamW> {
+        AdamW::new(vars, lr, 0.9, 0.999, 1e-8, 0.01)
+    }
+
     pub fn new(
         vars: Vec<Var>,
         lr: f64,

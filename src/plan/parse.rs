@@ -22,6 +22,43 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// Where each id of a set of files was first used, so a second use is refused naming
+/// both places (the curriculum's step and item ids, the question bank's ids).
+#[derive(Debug, Default)]
+pub struct IdIndex(HashMap<String, (String, usize)>);
+
+impl IdIndex {
+    /// Record `id` at `file:line`; `what` names it in the error ("step id", "id").
+    pub fn claim(
+        &mut self,
+        what: &str,
+        id: &str,
+        file: &str,
+        line: usize,
+    ) -> Result<(), ParseError> {
+        if let Some((f, l)) = self.0.get(id) {
+            return Err(ParseError {
+                file: file.to_string(),
+                line,
+                message: format!("{what} `{id}` is already used by {f}:{l}"),
+            });
+        }
+        self.0.insert(id.to_string(), (file.to_string(), line));
+        Ok(())
+    }
+}
+
+impl ParseError {
+    /// A set of files without a single one to read (`what`: "curriculum", "question").
+    pub fn no_files(what: &str, dir: &str) -> ParseError {
+        ParseError {
+            file: format!("({dir})"),
+            line: 0,
+            message: format!("no {what} files (*.md other than README.md)"),
+        }
+    }
+}
+
 static ID_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9.\-]*$").expect("static regex"));
 static STRAY_ATTRS_RE: LazyLock<Regex> =
@@ -44,23 +81,6 @@ fn section_for(name: &str) -> Option<Section> {
             .into_iter()
             .find(|k| k.section().to_ascii_lowercase() == n)
             .map(Section::Items),
-    }
-}
-
-/// Byte offset → 1-based line number.
-struct Lines(Vec<usize>);
-
-impl Lines {
-    fn new(text: &str) -> Lines {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines(starts)
-    }
-    fn line(&self, offset: usize) -> usize {
-        match self.0.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        }
     }
 }
 
@@ -98,7 +118,7 @@ impl<'a> StepParser<'a> {
 
 /// Parse one curriculum file. `file` names it in errors.
 pub fn parse_step(file: &str, text: &str) -> Result<Step, ParseError> {
-    let lines = Lines::new(text);
+    let lines = crate::util::LineIndex::new(text);
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     let mut p = StepParser {
@@ -540,35 +560,17 @@ pub fn parse_sources<'a>(
     let mut sources: Vec<_> = sources.into_iter().collect();
     sources.sort_by(|a, b| a.0.cmp(b.0));
     let mut plan = Plan::default();
-    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    let mut ids = IdIndex::default();
     for (name, text) in sources {
         let step = parse_step(name, text)?;
-        if let Some((f, l)) = seen.get(&step.id) {
-            return Err(ParseError {
-                file: name.to_string(),
-                line: 1,
-                message: format!("step id `{}` is already used by {f}:{l}", step.id),
-            });
-        }
-        seen.insert(step.id.clone(), (name.to_string(), 1));
+        ids.claim("step id", &step.id, name, 1)?;
         for item in &step.items {
-            if let Some((f, l)) = seen.get(&item.id) {
-                return Err(ParseError {
-                    file: name.to_string(),
-                    line: item.line,
-                    message: format!("id `{}` is already used by {f}:{l}", item.id),
-                });
-            }
-            seen.insert(item.id.clone(), (name.to_string(), item.line));
+            ids.claim("id", &item.id, name, item.line)?;
         }
         plan.steps.push(step);
     }
     if plan.steps.is_empty() {
-        return Err(ParseError {
-            file: "(curriculum)".into(),
-            line: 0,
-            message: "no curriculum files (*.md other than README.md)".into(),
-        });
+        return Err(ParseError::no_files("curriculum", "curriculum"));
     }
     Ok(plan)
 }

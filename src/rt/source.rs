@@ -159,23 +159,15 @@ pub fn wav(path: &Path, realtime: bool) -> Result<BufferSource> {
 /// Audacity labels as a [`Truth`]: `start<TAB>end<TAB>label`; label `hold` marks a
 /// segment after which the same speaker goes on.
 pub fn read_truth(path: &Path) -> Result<Truth> {
-    let segments = crate::vad::eval::read_labels(path)?;
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let holds: Vec<bool> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.split('\t').nth(2).is_some_and(|x| x.trim() == "hold"))
-        .collect();
-    let turn_ends = segments
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !holds.get(*i).copied().unwrap_or(false))
-        .map(|(_, s)| s.1)
-        .collect();
+    let mut labels = crate::vad::eval::read_audacity(path, "start<TAB>end[<TAB>label]")?;
+    labels.sort_by(|a, b| a.start.total_cmp(&b.start));
     Ok(Truth {
-        segments,
-        turn_ends,
+        segments: labels.iter().map(|l| (l.start, l.end)).collect(),
+        turn_ends: labels
+            .iter()
+            .filter(|l| l.text != "hold")
+            .map(|l| l.end)
+            .collect(),
     })
 }
 

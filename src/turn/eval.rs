@@ -377,34 +377,24 @@ pub fn segments_of(item: &synth::ManifestItem) -> Vec<Segment> {
 
 /// Audacity labels with the speaker as the label (`start<TAB>end<TAB>speaker`).
 pub fn read_speaker_labels(path: &Path) -> anyhow::Result<Vec<Segment>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let f: Vec<&str> = line.split('\t').collect();
-        let num = |s: Option<&&str>| {
-            s.and_then(|s| s.trim().parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-        };
-        match (num(f.first()), num(f.get(1)), f.get(2)) {
-            (Some(a), Some(b), Some(spk)) if b >= a && a >= 0.0 && !spk.trim().is_empty() => out
-                .push(Segment {
-                    start: a,
-                    end: b,
-                    speaker: spk.trim().to_string(),
-                }),
-            _ => bail!(
-                "{}:{}: expected `start<TAB>end<TAB>speaker` in seconds, got `{line}`",
-                path.display(),
-                i + 1
-            ),
-        }
-    }
-    Ok(out)
+    const FORM: &str = "start<TAB>end<TAB>speaker";
+    crate::vad::eval::read_audacity(path, FORM)?
+        .into_iter()
+        .map(|l| {
+            if l.text.is_empty() {
+                bail!(
+                    "{}:{}: expected `{FORM}` in seconds, got a label without a speaker",
+                    path.display(),
+                    l.line
+                );
+            }
+            Ok(Segment {
+                start: l.start,
+                end: l.end,
+                speaker: l.text,
+            })
+        })
+        .collect()
 }
 
 fn load_16k(path: &Path) -> anyhow::Result<Vec<f32>> {

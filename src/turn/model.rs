@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
 use super::features::N_FEATURES;
@@ -114,19 +114,6 @@ pub struct EotModel {
     b3: f32,
 }
 
-fn get(t: &HashMap<String, Tensor>, name: &str, len: usize) -> anyhow::Result<Vec<f32>> {
-    let v = t
-        .get(name)
-        .with_context(|| format!("tensor `{name}` is missing"))?
-        .to_dtype(DType::F32)?
-        .flatten_all()?
-        .to_vec1::<f32>()?;
-    if v.len() != len {
-        bail!("tensor `{name}` has {} values, expected {len}", v.len());
-    }
-    Ok(v)
-}
-
 impl EotModel {
     pub fn new(config: EotConfig, t: &HashMap<String, Tensor>) -> anyhow::Result<EotModel> {
         let (f, h) = (N_FEATURES, config.hidden);
@@ -139,12 +126,12 @@ impl EotModel {
             );
         }
         Ok(EotModel {
-            w1: get(t, "w1", f * h)?,
-            b1: get(t, "b1", h)?,
-            w2: get(t, "w2", h * h)?,
-            b2: get(t, "b2", h)?,
-            w3: get(t, "w3", h)?,
-            b3: get(t, "b3", 1)?[0],
+            w1: crate::nn::checkpoint::tensor_vec(t, "w1", f * h)?,
+            b1: crate::nn::checkpoint::tensor_vec(t, "b1", h)?,
+            w2: crate::nn::checkpoint::tensor_vec(t, "w2", h * h)?,
+            b2: crate::nn::checkpoint::tensor_vec(t, "b2", h)?,
+            w3: crate::nn::checkpoint::tensor_vec(t, "w3", h)?,
+            b3: crate::nn::checkpoint::tensor_vec(t, "b3", 1)?[0],
             config,
         })
     }

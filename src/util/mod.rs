@@ -159,6 +159,26 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// Byte offset → 1-based line number, for many lookups in one text (the parsers that
+/// report errors at a line); [`line_of`] answers one.
+pub struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex(starts)
+    }
+
+    /// The line the byte at `offset` is on.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.0.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+}
+
 /// `done / total`, 0 when there is nothing to do.
 pub fn ratio(done: usize, total: usize) -> f64 {
     if total == 0 {
@@ -226,6 +246,8 @@ mod tests {
         assert_eq!(truncate("ab", 4), "ab");
         assert_eq!(line_of("a\nb\nc", 2), 2);
         assert_eq!(line_of("a", 99), 1);
+        let idx = LineIndex::new("ab\ncd\n\ne");
+        assert_eq!([0, 2, 3, 6, 7, 99].map(|o| idx.line(o)), [1, 1, 2, 3, 4, 4]);
         assert_eq!(slug("Über: RoPE & ALiBi!"), "über-rope-alibi");
     }
 

@@ -14,11 +14,24 @@ use serde::Serialize;
 use super::Vad;
 use crate::audio;
 
-/// Speech segments (seconds) from an Audacity label file.
-pub fn read_labels(path: &Path) -> anyhow::Result<Vec<(f64, f64)>> {
+/// One label of an Audacity label file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub start: f64,
+    pub end: f64,
+    /// The label's text (empty when the line has none).
+    pub text: String,
+    /// 1-based line number, for errors.
+    pub line: usize,
+}
+
+/// Every label of an Audacity label file — `start<TAB>end[<TAB>text]` in seconds, blank
+/// lines and `#` comments skipped — in file order; `expected` (the form the caller
+/// wants) names what a bad line should have looked like.
+pub fn read_audacity(path: &Path, expected: &str) -> anyhow::Result<Vec<Label>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut segs = Vec::new();
+    let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -30,14 +43,28 @@ pub fn read_labels(path: &Path) -> anyhow::Result<Vec<(f64, f64)>> {
                 .filter(|v| v.is_finite())
         };
         match (num(f.first()), num(f.get(1))) {
-            (Some(a), Some(b)) if b >= a && a >= 0.0 => segs.push((a, b)),
+            (Some(a), Some(b)) if b >= a && a >= 0.0 => out.push(Label {
+                start: a,
+                end: b,
+                text: f.get(2).map_or("", |t| t.trim()).to_string(),
+                line: i + 1,
+            }),
             _ => bail!(
-                "{}:{}: expected `start<TAB>end[<TAB>label]` in seconds, got `{line}`",
+                "{}:{}: expected `{expected}` in seconds, got `{line}`",
                 path.display(),
                 i + 1
             ),
         }
     }
+    Ok(out)
+}
+
+/// Speech segments (seconds) from an Audacity label file, in time order.
+pub fn read_labels(path: &Path) -> anyhow::Result<Vec<(f64, f64)>> {
+    let mut segs: Vec<(f64, f64)> = read_audacity(path, "start<TAB>end[<TAB>label]")?
+        .into_iter()
+        .map(|l| (l.start, l.end))
+        .collect();
     segs.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(segs)
 }

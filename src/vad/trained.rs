@@ -35,7 +35,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use rustfft::num_complex::Complex;
 use serde::{Deserialize, Serialize};
 
@@ -241,14 +241,7 @@ pub(crate) fn init_var(
     fan_in: usize,
     dev: &Device,
 ) -> candle_core::Result<Tensor> {
-    let n: usize = shape.iter().product();
-    let data: Vec<f32> = if fan_in == 0 {
-        vec![0.0; n]
-    } else {
-        let std = (2.0 / fan_in as f64).sqrt();
-        (0..n).map(|_| (rng.normal() * std) as f32).collect()
-    };
-    let v = Var::from_vec(data, shape, dev)?;
+    let v = crate::nn::he_normal(rng, shape, fan_in, dev)?;
     let t = v.as_tensor().clone();
     vars.push((name.to_string(), v));
     Ok(t)
@@ -418,19 +411,6 @@ pub struct StreamNet {
     h: Vec<f32>,
 }
 
-fn tensor_vec(t: &HashMap<String, Tensor>, name: &str, len: usize) -> anyhow::Result<Vec<f32>> {
-    let v = t
-        .get(name)
-        .with_context(|| format!("tensor `{name}` is missing"))?
-        .to_dtype(DType::F32)?
-        .flatten_all()?
-        .to_vec1::<f32>()?;
-    if v.len() != len {
-        bail!("tensor `{name}` has {} values, expected {len}", v.len());
-    }
-    Ok(v)
-}
-
 impl StreamNet {
     pub fn new(shape: &NetShape, t: &HashMap<String, Tensor>) -> anyhow::Result<StreamNet> {
         if shape.kernel == 0 || shape.channels == 0 || shape.dilations.is_empty() {
@@ -442,8 +422,12 @@ impl StreamNet {
             let cin = shape.in_dim(l);
             let len = (shape.kernel - 1) * d + 1;
             layers.push(StreamLayer {
-                w: tensor_vec(t, &format!("layers.{l}.w"), shape.kernel * cin * c)?,
-                b: tensor_vec(t, &format!("layers.{l}.b"), c)?,
+                w: crate::nn::checkpoint::tensor_vec(
+                    t,
+                    &format!("layers.{l}.w"),
+                    shape.kernel * cin * c,
+                )?,
+                b: crate::nn::checkpoint::tensor_vec(t, &format!("layers.{l}.b"), c)?,
                 cin,
                 cout: c,
                 dilation: *d,
@@ -456,8 +440,8 @@ impl StreamNet {
             kernel: shape.kernel,
             channels: c,
             layers,
-            out_w: tensor_vec(t, "out.w", c)?,
-            out_b: tensor_vec(t, "out.b", 1)?[0],
+            out_w: crate::nn::checkpoint::tensor_vec(t, "out.w", c)?,
+            out_b: crate::nn::checkpoint::tensor_vec(t, "out.b", 1)?[0],
             a: vec![0.0; c],
             h: vec![0.0; c],
         })

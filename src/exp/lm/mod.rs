@@ -520,92 +520,83 @@ pub struct Lm;
 impl super::Experiment for Lm {
     type Params = Hparams;
 
-    fn name(&self) -> &'static str {
-        "lm"
-    }
+    const NAME: &'static str = "lm";
+    const SUMMARY: &'static str = "decoder-only transformer language model with attention variants";
 
-    fn summary(&self) -> &'static str {
-        "decoder-only transformer language model with attention variants"
-    }
-
-    fn run(&self, h: Hparams, cx: &mut super::Context) -> anyhow::Result<()> {
-        crate::nn::on_pool(|| train(h, cx))
-    }
-}
-
-/// Train (or resume), reporting every step and validation through `cx`; checkpoints
-/// go to `out` or the run directory's `checkpoint/`.
-fn train(mut h: Hparams, cx: &mut super::Context) -> anyhow::Result<()> {
-    if h.out.is_none() {
-        h.out = cx
-            .run_dir()
-            .map(|d| d.join("checkpoint").display().to_string());
-    }
-    let mut tr = match &h.resume {
-        Some(dir) => Trainer::resume(dir, &h)?,
-        None => Trainer::new(h.clone())?,
-    };
-    let nparams: usize = tr.opt.vars.iter().map(|v| v.elem_count()).sum();
-    writeln!(
-        cx,
-        "lm: {} parameters, vocabulary {} tokens, {} train / {} val tokens, position {:?}{}",
-        nparams,
-        tr.corpus.vocab_size(),
-        tr.split,
-        tr.corpus.data.len() - tr.split,
-        tr.h.position,
-        if tr.step > 0 {
-            format!(", resumed at step {}", tr.step)
-        } else {
-            String::new()
+    /// Train (or resume), reporting every step and validation through `cx`; checkpoints
+    /// go to `out` or the run directory's `checkpoint/`.
+    fn run(&self, mut h: Self::Params, cx: &mut super::Context) -> anyhow::Result<()> {
+        if h.out.is_none() {
+            h.out = cx
+                .run_dir()
+                .map(|d| d.join("checkpoint").display().to_string());
         }
-    )?;
-    cx.emit(&serde_json::json!({
-        "params": nparams.to_string(),
-        "vocab": tr.corpus.vocab_size().to_string(),
-        "tokenizer": tr.h.tokenizer,
-        "corpus": tr.h.corpus,
-    }))?;
-    let tokens_per_step = (tr.h.batch_size * tr.h.block_size) as f64;
-    while tr.step < tr.h.steps {
-        let step = tr.step;
-        let (loss, lr, grad_norm, secs) = tr.train_step()?;
-        let mut rec = serde_json::json!({"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "tokens_per_s": tokens_per_step / secs});
-        let every = tr.h.eval_every;
-        if (every > 0 && tr.step % every == 0) || tr.step == tr.h.steps {
-            let val_loss = tr.validate()?;
-            rec["val_loss"] = serde_json::json!(val_loss);
-            rec["val_ppl"] = serde_json::json!(val_loss.exp());
-            if let Some(long) = tr.validate_long()? {
-                rec["val_loss_long"] = serde_json::json!(long);
+        let mut tr = match &h.resume {
+            Some(dir) => Trainer::resume(dir, &h)?,
+            None => Trainer::new(h.clone())?,
+        };
+        let nparams: usize = tr.opt.vars.iter().map(|v| v.elem_count()).sum();
+        writeln!(
+            cx,
+            "lm: {} parameters, vocabulary {} tokens, {} train / {} val tokens, position {:?}{}",
+            nparams,
+            tr.corpus.vocab_size(),
+            tr.split,
+            tr.corpus.data.len() - tr.split,
+            tr.h.position,
+            if tr.step > 0 {
+                format!(", resumed at step {}", tr.step)
+            } else {
+                String::new()
             }
-        }
-        cx.emit(&rec)?;
-        if !loss.is_finite() {
-            bail!("the loss became {loss} at step {step}; lower lr or raise grad_clip");
-        }
-        if let Some(dir) = &tr.h.out {
-            let ck = tr.h.checkpoint_every;
-            if (ck > 0 && tr.step % ck == 0) || tr.step == tr.h.steps {
-                tr.save(dir)?;
-                writeln!(cx, "checkpoint: step {} saved to {dir}", tr.step)?;
-            }
-        }
-    }
-    if tr.h.sample_chars > 0 {
-        let text = generate(
-            &tr.model,
-            &tr.corpus,
-            tr.h.sample_chars,
-            tr.h.temperature,
-            tr.h.top_k,
-            tr.h.seed,
-            &tr.dev,
         )?;
-        cx.emit(&serde_json::json!({"sample": text}))?;
-        writeln!(cx, "sample: {}", text.replace('\n', " "))?;
+        cx.emit(&serde_json::json!({
+            "params": nparams.to_string(),
+            "vocab": tr.corpus.vocab_size().to_string(),
+            "tokenizer": tr.h.tokenizer,
+            "corpus": tr.h.corpus,
+        }))?;
+        let tokens_per_step = (tr.h.batch_size * tr.h.block_size) as f64;
+        while tr.step < tr.h.steps {
+            let step = tr.step;
+            let (loss, lr, grad_norm, secs) = tr.train_step()?;
+            let mut rec = serde_json::json!({"step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm, "tokens_per_s": tokens_per_step / secs});
+            let every = tr.h.eval_every;
+            if (every > 0 && tr.step % every == 0) || tr.step == tr.h.steps {
+                let val_loss = tr.validate()?;
+                rec["val_loss"] = serde_json::json!(val_loss);
+                rec["val_ppl"] = serde_json::json!(val_loss.exp());
+                if let Some(long) = tr.validate_long()? {
+                    rec["val_loss_long"] = serde_json::json!(long);
+                }
+            }
+            cx.emit(&rec)?;
+            if !loss.is_finite() {
+                bail!("the loss became {loss} at step {step}; lower lr or raise grad_clip");
+            }
+            if let Some(dir) = &tr.h.out {
+                let ck = tr.h.checkpoint_every;
+                if (ck > 0 && tr.step % ck == 0) || tr.step == tr.h.steps {
+                    tr.save(dir)?;
+                    writeln!(cx, "checkpoint: step {} saved to {dir}", tr.step)?;
+                }
+            }
+        }
+        if tr.h.sample_chars > 0 {
+            let text = generate(
+                &tr.model,
+                &tr.corpus,
+                tr.h.sample_chars,
+                tr.h.temperature,
+                tr.h.top_k,
+                tr.h.seed,
+                &tr.dev,
+            )?;
+            cx.emit(&serde_json::json!({"sample": text}))?;
+            writeln!(cx, "sample: {}", text.replace('\n', " "))?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Generate `n` characters, starting from a newline.

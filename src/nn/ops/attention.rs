@@ -1,7 +1,7 @@
 //! Causal multi-head self-attention in one op: heads split, optional RoPE, causal
 //! (ALiBi) softmax, weighted values, heads merged — and its backward in one op.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
+use candle_core::{Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::*;
@@ -108,25 +108,14 @@ fn scatter(src: &[f32], t: usize, stride: usize, col: usize, hs: usize, dst: &mu
 
 /// One (batch, head) block's product, with no threads of its own (the caller runs
 /// blocks in parallel).
-fn gemm_serial(
-    m: usize,
-    n: usize,
-    k: usize,
-    lhs: &[f32],
-    ls: (usize, usize),
-    rhs: &[f32],
-    rs: (usize, usize),
-) -> Result<Vec<f32>> {
-    gemm_with(m, n, k, lhs, ls, rhs, rs, gemm::Parallelism::None)
-}
+const SERIAL: gemm::Parallelism = gemm::Parallelism::None;
 
-impl CustomOp1 for Attention {
+impl Kernel for Attention {
     fn name(&self) -> &'static str {
         "lm-attention"
     }
 
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = f32_slice(s, l)?;
+    fn fwd1(&self, (x, l): In) -> Result<(Vec<f32>, Shape)> {
         let (b, t, c) = self.dims(l)?;
         let nh = self.n_head;
         let hs = c / nh;
@@ -152,13 +141,13 @@ impl CustomOp1 for Attention {
                 self.rotate(qb, hs, 1.0);
                 self.rotate(kb, hs, 1.0);
                 // S = q·kᵀ (rows of k read as columns).
-                let sc = gemm_serial(t, t, hs, qb, (1, hs), kb, (hs, 1))?;
+                let sc = gemm_f32(t, t, hs, qb, (1, hs), kb, (hs, 1), SERIAL)?;
                 let slope = self.slope(h);
                 for i in 0..t {
                     let r = i * t..i * t + i + 1;
                     causal_row_fwd(&sc[r.clone()], &mut pb[r], self.scale, slope);
                 }
-                yb.copy_from_slice(&gemm_serial(t, hs, t, pb, (1, t), vb, (1, hs))?);
+                yb.copy_from_slice(&gemm_f32(t, hs, t, pb, (1, t), vb, (1, hs), SERIAL)?);
                 Ok(())
             })?;
         // Heads merged back: (B, H, T, hs) → (B, T, C).
@@ -170,16 +159,16 @@ impl CustomOp1 for Attention {
         if let Ok(mut slot) = self.saved.lock() {
             *slot = Some(std::sync::Arc::new(AttnSaved { q, k, v, p }));
         }
-        Ok((CpuStorage::F32(y), Shape::from((b, t, c))))
+        Ok((y, Shape::from((b, t, c))))
     }
 
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+    fn bwd1(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
         let saved = self.saved.lock().ok().and_then(|mut s| s.take());
         let saved = match saved {
             Some(s) => s,
             None => {
                 // Backward twice through the same graph: run the forward again.
-                arg.detach().contiguous()?.apply_op1_no_bwd(self)?;
+                arg.detach().contiguous()?.apply_op1_no_bwd(&Fused(self))?;
                 self.saved
                     .lock()
                     .ok()
@@ -195,7 +184,7 @@ impl CustomOp1 for Attention {
             saved,
             dims: (b, t, c3 / 3),
         };
-        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&back)?))
+        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&Fused(back))?))
     }
 }
 
@@ -205,13 +194,12 @@ struct AttentionBackward<'a> {
     dims: (usize, usize, usize),
 }
 
-impl CustomOp1 for AttentionBackward<'_> {
+impl Kernel for AttentionBackward<'_> {
     fn name(&self) -> &'static str {
         "lm-attention-backward"
     }
 
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let dy = f32_slice(s, l)?;
+    fn fwd1(&self, (dy, _l): In) -> Result<(Vec<f32>, Shape)> {
         let (b, t, c) = self.dims;
         let nh = self.fwd.n_head;
         let hs = c / nh;
@@ -236,9 +224,9 @@ impl CustomOp1 for AttentionBackward<'_> {
                 let mut g = vec![0f32; blk];
                 gather(&dy[bi * t * c..][..t * c], t, c, h * hs, hs, &mut g);
                 // dv = Pᵀ·dy
-                dvb.copy_from_slice(&gemm_serial(t, hs, t, pb, (t, 1), &g, (1, hs))?);
+                dvb.copy_from_slice(&gemm_f32(t, hs, t, pb, (t, 1), &g, (1, hs), SERIAL)?);
                 // dP = dy·vᵀ, then dS in place.
-                let mut ds = gemm_serial(t, t, hs, &g, (1, hs), vb, (hs, 1))?;
+                let mut ds = gemm_f32(t, t, hs, &g, (1, hs), vb, (hs, 1), SERIAL)?;
                 for i in 0..t {
                     let r = i * t..i * t + i + 1;
                     let dp_row = ds[r.clone()].to_vec();
@@ -246,8 +234,8 @@ impl CustomOp1 for AttentionBackward<'_> {
                     ds[i * t + i + 1..(i + 1) * t].fill(0.0);
                 }
                 // dq = dS·k, dk = dSᵀ·q (in the rotated frame), rotated back.
-                dqb.copy_from_slice(&gemm_serial(t, hs, t, &ds, (1, t), kb, (1, hs))?);
-                dkb.copy_from_slice(&gemm_serial(t, hs, t, &ds, (t, 1), qb, (1, hs))?);
+                dqb.copy_from_slice(&gemm_f32(t, hs, t, &ds, (1, t), kb, (1, hs), SERIAL)?);
+                dkb.copy_from_slice(&gemm_f32(t, hs, t, &ds, (t, 1), qb, (1, hs), SERIAL)?);
                 self.fwd.rotate(dqb, hs, -1.0);
                 self.fwd.rotate(dkb, hs, -1.0);
                 Ok(())
@@ -260,12 +248,12 @@ impl CustomOp1 for AttentionBackward<'_> {
             scatter(&dk[bh * blk..][..blk], t, 3 * c, c + h * hs, hs, out);
             scatter(&dv[bh * blk..][..blk], t, 3 * c, 2 * c + h * hs, hs, out);
         }
-        Ok((CpuStorage::F32(dx), Shape::from((b, t, 3 * c))))
+        Ok((dx, Shape::from((b, t, 3 * c))))
     }
 }
 
 /// Fused causal self-attention on packed projections (see [`Attention`]); CPU and f32
 /// only — callers check [`fused_available`].
 pub fn attention(qkv: &Tensor, op: Attention) -> Result<Tensor> {
-    qkv.contiguous()?.apply_op1(op)
+    qkv.contiguous()?.apply_op1(Fused(op))
 }

@@ -1,7 +1,7 @@
 //! LayerNorm over the last dimension with a weight and no bias, fused forward and
 //! backward (dx and dw).
 
-use candle_core::{CpuStorage, CustomOp2, DType, Layout, Result, Shape, Tensor, D};
+use candle_core::{DType, Result, Shape, Tensor, D};
 use rayon::prelude::*;
 
 use super::simd::*;
@@ -14,88 +14,55 @@ const LN_EPS: f32 = 1e-5;
 /// `dw = Σ_rows dy·x̂`.
 struct LayerNormW;
 
-impl CustomOp2 for LayerNormW {
+impl Kernel for LayerNormW {
     fn name(&self) -> &'static str {
         "lm-layernorm"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let x = f32_slice(s1, l1)?;
-        let w = f32_slice(s2, l2)?;
+    fn fwd2(&self, (x, l1): In, (w, _l2): In) -> Result<(Vec<f32>, Shape)> {
         let n = w.len();
         let mut out = vec![0f32; x.len()];
         let task = rows_per_task(n) * n;
         out.par_chunks_mut(task)
             .zip(x.par_chunks(task))
             .for_each(|(o, xs)| ln_fwd_rows(xs, w, o));
-        Ok((CpuStorage::F32(out), l1.shape().clone()))
+        Ok((out, l1.shape().clone()))
     }
 
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd2(&self, x: &Tensor, w: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Grads2> {
         let (x, w, grad) = (x.contiguous()?, w.contiguous()?, grad.contiguous()?);
-        let dx = x.apply_op3_no_bwd(&w, &grad, &LayerNormBackwardX)?;
-        let dw = x.apply_op2_no_bwd(&grad, &LayerNormBackwardW)?;
+        let dx = x.apply_op3_no_bwd(&w, &grad, &Fused(LayerNormBackwardX))?;
+        let dw = x.apply_op2_no_bwd(&grad, &Fused(LayerNormBackwardW))?;
         Ok((Some(dx), Some(dw)))
     }
 }
 
 struct LayerNormBackwardX;
 
-impl candle_core::CustomOp3 for LayerNormBackwardX {
+impl Kernel for LayerNormBackwardX {
     fn name(&self) -> &'static str {
         "lm-layernorm-backward-x"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let x = f32_slice(s1, l1)?;
-        let w = f32_slice(s2, l2)?;
-        let dy = f32_slice(s3, l3)?;
+    fn fwd3(&self, (x, l1): In, (w, _l2): In, (dy, _l3): In) -> Result<(Vec<f32>, Shape)> {
         let n = w.len();
         let mut dx = vec![0f32; x.len()];
         let task = rows_per_task(n) * n;
         dx.par_chunks_mut(task)
             .zip(x.par_chunks(task).zip(dy.par_chunks(task)))
             .for_each(|(d, (xs, g))| ln_bwd_x_rows(xs, w, g, d));
-        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+        Ok((dx, l1.shape().clone()))
     }
 }
 
 struct LayerNormBackwardW;
 
-impl CustomOp2 for LayerNormBackwardW {
+impl Kernel for LayerNormBackwardW {
     fn name(&self) -> &'static str {
         "lm-layernorm-backward-w"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let x = f32_slice(s1, l1)?;
-        let dy = f32_slice(s2, l2)?;
+    fn fwd2(&self, (x, l1): In, (dy, _l2): In) -> Result<(Vec<f32>, Shape)> {
         let n = *l1.dims().last().unwrap_or(&1);
         let task = rows_per_task(n) * n;
         // A partial sum per task, then the partial sums added.
@@ -116,14 +83,15 @@ impl CustomOp2 for LayerNormBackwardW {
                     a
                 },
             );
-        Ok((CpuStorage::F32(dw), Shape::from(n)))
+        Ok((dw, Shape::from(n)))
     }
 }
 
 /// LayerNorm (weight, no bias) over the last dimension, fused on the CPU for f32.
 pub fn layer_norm(x: &Tensor, w: &Tensor) -> Result<Tensor> {
     if x.device().is_cpu() && x.dtype() == DType::F32 {
-        x.contiguous()?.apply_op2(&w.contiguous()?, LayerNormW)
+        x.contiguous()?
+            .apply_op2(&w.contiguous()?, Fused(LayerNormW))
     } else {
         layer_norm_composed(x, w)
     }

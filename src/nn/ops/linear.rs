@@ -1,33 +1,23 @@
 //! `x · wᵀ` over the last dimension on gemm's kernels (the ones Candle's matmul uses),
 //! with the two backward products.
 
-use candle_core::{CpuStorage, CustomOp2, DType, Layout, Result, Shape, Tensor};
+use candle_core::{DType, Result, Shape, Tensor};
 
 use super::*;
 
-/// `lhs · rhs` for f32 matrices given by (column stride, row stride), with gemm's
-/// kernels (the ones Candle's matmul uses), parallel over Candle's thread count.
-pub(super) fn gemm_f32(
-    m: usize,
-    n: usize,
-    k: usize,
-    lhs: &[f32],
-    ls: (usize, usize),
-    rhs: &[f32],
-    rs: (usize, usize),
-) -> Result<Vec<f32>> {
-    let threads = candle_core::utils::get_num_threads();
-    let parallelism = if threads > 1 {
-        gemm::Parallelism::Rayon(threads)
-    } else {
-        gemm::Parallelism::None
-    };
-    gemm_with(m, n, k, lhs, ls, rhs, rs, parallelism)
+/// Candle's thread count as gemm's parallelism (its kernels split one product).
+pub(super) fn candle_threads() -> gemm::Parallelism {
+    match candle_core::utils::get_num_threads() {
+        t if t > 1 => gemm::Parallelism::Rayon(t),
+        _ => gemm::Parallelism::None,
+    }
 }
 
-/// [`gemm_f32`] with the given parallelism (`None` inside tasks already run in parallel).
+/// `lhs · rhs` for f32 matrices given by (column stride, row stride), with gemm's
+/// kernels (the ones Candle's matmul uses): in parallel with [`candle_threads`], or
+/// `gemm::Parallelism::None` inside tasks that already run in parallel.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn gemm_with(
+pub(super) fn gemm_f32(
     m: usize,
     n: usize,
     k: usize,
@@ -86,40 +76,26 @@ pub(super) fn gemm_with(
 /// backward) that the composed form puts in the graph.
 struct Linear;
 
-impl CustomOp2 for Linear {
+impl Kernel for Linear {
     fn name(&self) -> &'static str {
         "lm-linear"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let x = f32_slice(s1, l1)?;
-        let w = f32_slice(s2, l2)?;
+    fn fwd2(&self, (x, l1): In, (w, l2): In) -> Result<(Vec<f32>, Shape)> {
         let (n, k) = l2.shape().dims2()?;
         let m = x.len() / k.max(1);
-        let y = gemm_f32(m, n, k, x, (1, k), w, (k, 1))?;
+        let y = gemm_f32(m, n, k, x, (1, k), w, (k, 1), candle_threads())?;
         let mut dims = l1.dims().to_vec();
         if let Some(last) = dims.last_mut() {
             *last = n;
         }
-        Ok((CpuStorage::F32(y), Shape::from(dims)))
+        Ok((y, Shape::from(dims)))
     }
 
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd2(&self, x: &Tensor, w: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Grads2> {
         let grad = grad.contiguous()?;
-        let dx = grad.apply_op2_no_bwd(&w.contiguous()?, &LinearBackwardX)?;
-        let dw = grad.apply_op2_no_bwd(&x.contiguous()?, &LinearBackwardW)?;
+        let dx = grad.apply_op2_no_bwd(&w.contiguous()?, &Fused(LinearBackwardX))?;
+        let dw = grad.apply_op2_no_bwd(&x.contiguous()?, &Fused(LinearBackwardW))?;
         Ok((Some(dx), Some(dw)))
     }
 }
@@ -127,53 +103,37 @@ impl CustomOp2 for Linear {
 /// dx (…, in) = dy (…, out) · w (out, in).
 struct LinearBackwardX;
 
-impl CustomOp2 for LinearBackwardX {
+impl Kernel for LinearBackwardX {
     fn name(&self) -> &'static str {
         "lm-linear-backward-x"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let dy = f32_slice(s1, l1)?;
-        let w = f32_slice(s2, l2)?;
+    fn fwd2(&self, (dy, l1): In, (w, l2): In) -> Result<(Vec<f32>, Shape)> {
         let (n, k) = l2.shape().dims2()?;
         let m = dy.len() / n.max(1);
-        let dx = gemm_f32(m, k, n, dy, (1, n), w, (1, k))?;
+        let dx = gemm_f32(m, k, n, dy, (1, n), w, (1, k), candle_threads())?;
         let mut dims = l1.dims().to_vec();
         if let Some(last) = dims.last_mut() {
             *last = k;
         }
-        Ok((CpuStorage::F32(dx), Shape::from(dims)))
+        Ok((dx, Shape::from(dims)))
     }
 }
 
 /// dw (out, in) = dyᵀ (out, m) · x (m, in).
 struct LinearBackwardW;
 
-impl CustomOp2 for LinearBackwardW {
+impl Kernel for LinearBackwardW {
     fn name(&self) -> &'static str {
         "lm-linear-backward-w"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let dy = f32_slice(s1, l1)?;
-        let x = f32_slice(s2, l2)?;
+    fn fwd2(&self, (dy, l1): In, (x, l2): In) -> Result<(Vec<f32>, Shape)> {
         let n = *l1.dims().last().unwrap_or(&1);
         let k = *l2.dims().last().unwrap_or(&1);
         let m = dy.len() / n.max(1);
-        let dw = gemm_f32(n, k, m, dy, (n, 1), x, (1, k))?;
-        Ok((CpuStorage::F32(dw), Shape::from((n, k))))
+        let dw = gemm_f32(n, k, m, dy, (n, 1), x, (1, k), candle_threads())?;
+        Ok((dw, Shape::from((n, k))))
     }
 }
 
@@ -181,7 +141,7 @@ impl CustomOp2 for LinearBackwardW {
 /// (reshape, transpose, matmul) elsewhere.
 pub fn linear(x: &Tensor, w: &Tensor) -> Result<Tensor> {
     if fused_available(x) && w.dtype() == DType::F32 {
-        x.contiguous()?.apply_op2(&w.contiguous()?, Linear)
+        x.contiguous()?.apply_op2(&w.contiguous()?, Fused(Linear))
     } else {
         linear_composed(x, w)
     }

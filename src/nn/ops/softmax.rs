@@ -1,7 +1,7 @@
 //! Softmax over the last dimension, and the scaled causal softmax (with ALiBi biases)
 //! of attention scores, with their fused backward passes.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Result, Shape, Tensor, D};
+use candle_core::{DType, Layout, Result, Shape, Tensor, D};
 use rayon::prelude::*;
 
 use super::simd::*;
@@ -12,46 +12,37 @@ use super::*;
 /// (dropout on the attention weights while training).
 struct SoftmaxLastDim;
 
-impl CustomOp1 for SoftmaxLastDim {
+impl Kernel for SoftmaxLastDim {
     fn name(&self) -> &'static str {
         "lm-softmax"
     }
 
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = f32_slice(s, l)?;
+    fn fwd1(&self, (x, l): In) -> Result<(Vec<f32>, Shape)> {
         let n = *l.dims().last().unwrap_or(&1);
         let mut out = vec![0f32; x.len()];
         // A full row is the causal kernel's last row with no scaling or bias.
         for (row, o) in x.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
             causal_row_fwd(row, o, 1.0, 0.0);
         }
-        Ok((CpuStorage::F32(out), l.shape().clone()))
+        Ok((out, l.shape().clone()))
     }
 
-    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
+    fn bwd1(&self, _arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
         Ok(Some(res.contiguous()?.apply_op2_no_bwd(
             &grad_res.contiguous()?,
-            &SoftmaxBackward,
+            &Fused(SoftmaxBackward),
         )?))
     }
 }
 
 struct SoftmaxBackward;
 
-impl CustomOp2 for SoftmaxBackward {
+impl Kernel for SoftmaxBackward {
     fn name(&self) -> &'static str {
         "lm-softmax-backward"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let y = f32_slice(s1, l1)?;
-        let dy = f32_slice(s2, l2)?;
+    fn fwd2(&self, (y, l1): In, (dy, _l2): In) -> Result<(Vec<f32>, Shape)> {
         let n = *l1.dims().last().unwrap_or(&1);
         let mut dx = vec![0f32; y.len()];
         for ((yr, dyr), dxr) in y
@@ -61,14 +52,14 @@ impl CustomOp2 for SoftmaxBackward {
         {
             causal_row_bwd(yr, dyr, dxr, 1.0);
         }
-        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+        Ok((dx, l1.shape().clone()))
     }
 }
 
 /// Softmax over the last dimension, fused on the CPU for f32.
 pub fn softmax(x: &Tensor) -> Result<Tensor> {
     if x.device().is_cpu() && x.dtype() == DType::F32 {
-        x.contiguous()?.apply_op1(SoftmaxLastDim)
+        x.contiguous()?.apply_op1(Fused(SoftmaxLastDim))
     } else {
         softmax_composed(x)
     }
@@ -129,13 +120,12 @@ impl CausalSoftmax {
     }
 }
 
-impl CustomOp1 for CausalSoftmax {
+impl Kernel for CausalSoftmax {
     fn name(&self) -> &'static str {
         "lm-causal-softmax"
     }
 
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = f32_slice(s, l)?;
+    fn fwd1(&self, (x, l): In) -> Result<(Vec<f32>, Shape)> {
         let (t, h) = Self::dims(l)?;
         let mut out = vec![0f32; x.len()];
         // One task per (batch, head) matrix.
@@ -154,13 +144,13 @@ impl CustomOp1 for CausalSoftmax {
                     );
                 }
             });
-        Ok((CpuStorage::F32(out), l.shape().clone()))
+        Ok((out, l.shape().clone()))
     }
 
-    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
+    fn bwd1(&self, _arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
         Ok(Some(res.contiguous()?.apply_op2_no_bwd(
             &grad_res.contiguous()?,
-            &CausalSoftmaxBackward { scale: self.scale },
+            &Fused(CausalSoftmaxBackward { scale: self.scale }),
         )?))
     }
 }
@@ -169,20 +159,12 @@ struct CausalSoftmaxBackward {
     scale: f32,
 }
 
-impl CustomOp2 for CausalSoftmaxBackward {
+impl Kernel for CausalSoftmaxBackward {
     fn name(&self) -> &'static str {
         "lm-causal-softmax-backward"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let y = f32_slice(s1, l1)?;
-        let dy = f32_slice(s2, l2)?;
+    fn fwd2(&self, (y, l1): In, (dy, _l2): In) -> Result<(Vec<f32>, Shape)> {
         let (t, _) = CausalSoftmax::dims(l1)?;
         let mut dx = vec![0f32; y.len()];
         dx.par_chunks_mut(t * t)
@@ -193,7 +175,7 @@ impl CustomOp2 for CausalSoftmaxBackward {
                     causal_row_bwd(&ym[r.clone()], &gm[r.clone()], &mut d[r], self.scale);
                 }
             });
-        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+        Ok((dx, l1.shape().clone()))
     }
 }
 
@@ -201,8 +183,8 @@ impl CustomOp2 for CausalSoftmaxBackward {
 /// biases when `slopes` is given. CPU/f32 only: callers check [`fused_available`] and
 /// use the composed form (scale, additive mask, [`softmax`]) elsewhere.
 pub fn causal_softmax(scores: &Tensor, scale: f64, slopes: Option<Vec<f32>>) -> Result<Tensor> {
-    scores.contiguous()?.apply_op1(CausalSoftmax {
+    scores.contiguous()?.apply_op1(Fused(CausalSoftmax {
         scale: scale as f32,
         slopes,
-    })
+    }))
 }
