@@ -17,6 +17,8 @@ mod msg;
 mod results;
 mod rows;
 mod runs;
+#[cfg(test)]
+mod tests;
 mod text;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
