@@ -15,7 +15,7 @@ use crate::eval::latency::percentile;
 use crate::tui::keymap::Keymap;
 use crate::tui::model::runs::RunsView;
 use crate::tui::runner::{settle_io, Worker};
-use crate::tui::state::{App, Data};
+use crate::tui::state::{App, Data, Msg};
 
 /// Fill a data directory with `papers` papers and `notes` notes.
 pub fn populate(dir: &std::path::Path, papers: usize, notes: usize) -> anyhow::Result<()> {
@@ -203,7 +203,7 @@ pub fn follow(exe: &std::path::Path, rate: u64, secs: f64) -> anyhow::Result<Str
     let sup = crate::runs::launch::spawn_supervisor(exe, &run_dir)?;
     crate::runs::launch::reap_in_background(sup);
     let mut app = App::new(Data::load(&ctx)?, Keymap::default_map());
-    app.size = (160, 48);
+    app.handle(Msg::Resize(160, 48));
     crate::tui::refresh_runs_view(&mut app, &ctx)?;
     app.handle(crate::tui::action::Action::Tab(4));
     // Open the run as the user does; the worker follows its log.
@@ -266,7 +266,7 @@ pub fn chart(runs: usize, points: usize, frames: usize) -> anyhow::Result<String
         ..Default::default()
     })?;
     let mut app = App::new(Data::load(&ctx)?, Keymap::default_map());
-    app.size = (160, 48);
+    app.handle(Msg::Resize(160, 48));
     app.handle(crate::tui::action::Action::Tab(4));
     let ids: Vec<String> = (0..runs).map(|r| format!("run-{r}")).collect();
     app.runs.view = RunsView::Compare(ids.clone());
