@@ -3,16 +3,11 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use crossterm::event::{self, Event, KeyCode, KeyEventKind};
 
 use crate::app::Context;
-use crate::protocol::{parse_line, Line};
-use crate::runs::tail::Tail;
-use crate::tui::turn_view::{self, TurnData};
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCmd {
@@ -84,6 +79,9 @@ impl TurnArgs {
 
 pub fn demo_cmd(ctx: &mut Context, cmd: &DemoCmd) -> anyhow::Result<()> {
     let DemoCmd::TurnTaking(a) = cmd;
+    // The live view's keys (the config's [keys] may rebind them): checked before a run starts.
+    let keymap = crate::tui::keymap::Keymap::with_overrides(&ctx.config.keys)
+        .with_context(|| format!("in {}", ctx.config_path.display()))?;
     // A file source must exist before a run is made for it.
     if let Some(path) = a.source.strip_prefix("wav:") {
         if !Path::new(path).is_file() {
@@ -104,69 +102,9 @@ pub fn demo_cmd(ctx: &mut Context, cmd: &DemoCmd) -> anyhow::Result<()> {
         super::runs::follow_logs(&dir, true, true, None)?;
         return Ok(());
     }
-    watch(&dir, &meta.id)
-}
-
-/// Feed every record of a run's stdout into `data`.
-pub fn feed<S: AsRef<str>>(lines: impl IntoIterator<Item = S>, data: &mut TurnData) {
-    for l in lines {
-        if let Line::Record(r) = parse_line(l.as_ref()) {
-            data.push(&r);
-        }
+    let w = crate::tui::turn_view::watch(&dir, &meta.id, &keymap);
+    for line in w.summary.iter().chain(&w.note) {
+        println!("{line}");
     }
-}
-
-/// The live view of a session's run directory: q leaves (the run goes on), c cancels.
-fn watch(dir: &Path, id: &str) -> anyhow::Result<()> {
-    let mut data = TurnData::default();
-    let mut tail = Tail::new(&dir.join(crate::runs::STDOUT), 0);
-    let mut term = crate::tui::setup_terminal()?;
-    let mut note = String::new();
-    let r = (|| -> anyhow::Result<()> {
-        loop {
-            if let Some(chunk) = tail
-                .read(8 << 20, false)
-                .with_context(|| format!("reading {}", tail.path().display()))?
-            {
-                feed(chunk.lines(), &mut data);
-            }
-            let ended = dir.join(crate::runs::EXIT).exists();
-            let title = format!(
-                "Turn-taking · run {id}{} · q leave{}",
-                if ended { " (ended)" } else { "" },
-                if ended { "" } else { " · c cancel" }
-            );
-            term.draw(|f| turn_view::render(f, f.area(), &data, &title))?;
-            if event::poll(Duration::from_millis(50))? {
-                if let Event::Key(k) = event::read()? {
-                    if k.kind != KeyEventKind::Press {
-                        continue;
-                    }
-                    match k.code {
-                        KeyCode::Char('q') | KeyCode::Esc => {
-                            if !ended {
-                                note = format!(
-                                    "run {id} goes on; `labbook run logs {id} -f` follows it, \
-                                     the TUI's Runs tab shows it live"
-                                );
-                            }
-                            return Ok(());
-                        }
-                        KeyCode::Char('c') if !ended => {
-                            note = crate::runs::cancel_run(dir, "local", Duration::from_secs(5))?;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-    })();
-    crate::tui::restore_terminal();
-    if let Some(done) = &data.done {
-        println!("{done}");
-    }
-    if !note.is_empty() {
-        println!("{note}");
-    }
-    r
+    w.outcome
 }

@@ -1,17 +1,22 @@
 //! `labbook audio view FILE`: the spectrogram (half-block heatmap, two bands per cell)
-//! with the pitch and energy tracks under it; ←/→ scroll, +/− zoom, q quits.
+//! with the pitch and energy tracks under it; keys from the keymap's audio scope
+//! (←/→ scroll, +/- zoom, q quits by default).
 
 use std::path::Path;
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind};
+use crossterm::event::{self, Event, KeyEvent, KeyEventKind};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 use ratatui::Frame;
 
-use crate::audio::view::{viridis, Analysis, FRAME_RATE};
+use super::action::Action;
+use super::keymap::{Keymap, Scope, Screen};
+use super::runner::{restore_terminal, setup_terminal};
+use super::theme::THEME;
+use crate::audio::view::{Analysis, FRAME_RATE};
 
 /// Which frames are on screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,36 +33,49 @@ impl ViewState {
         }
     }
 
-    /// Apply a key; false when the key quits.
-    pub fn key(&mut self, code: KeyCode, total: usize) -> bool {
+    /// Apply a key through the keymap's audio scope; false when it quits.
+    pub fn key(&mut self, keymap: &Keymap, ev: &KeyEvent, total: usize) -> bool {
+        match keymap.action_in(Scope::Audio, ev) {
+            Some(a) => self.act(a, total),
+            None => true,
+        }
+    }
+
+    /// Apply an action; false when it quits.
+    pub fn act(&mut self, action: Action, total: usize) -> bool {
         let step = (self.frames / 10).max(1);
-        match code {
-            KeyCode::Char('q') | KeyCode::Esc => return false,
-            KeyCode::Left | KeyCode::Char('h') => self.first = self.first.saturating_sub(step),
-            KeyCode::Right | KeyCode::Char('l') => {
+        match action {
+            Action::Quit => return false,
+            Action::ScrollLeft => self.first = self.first.saturating_sub(step),
+            Action::ScrollRight => {
                 self.first = (self.first + step).min(total.saturating_sub(self.frames))
             }
-            KeyCode::Char('+') | KeyCode::Char('=') => {
+            Action::ZoomIn => {
                 self.frames = (self.frames / 2).max(20);
             }
-            KeyCode::Char('-') => {
+            Action::ZoomOut => {
                 self.frames = (self.frames * 2).min(total.max(1));
                 self.first = self.first.min(total.saturating_sub(self.frames));
             }
-            KeyCode::Home => self.first = 0,
+            Action::Top => self.first = 0,
             _ => {}
         }
         true
     }
 }
 
-fn rgb(t: f32) -> Color {
-    let (r, g, b) = viridis(t);
-    Color::Rgb(r, g, b)
+/// The view's key line: `←/→ scroll · +/= zoom · …` from the keymap.
+pub fn keys_line(keymap: &Keymap) -> String {
+    keymap
+        .hint_bar(Screen::Audio, false)
+        .into_iter()
+        .map(|(k, label)| format!("{k} {label}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// Draw the view into `area`.
-pub fn render(f: &mut Frame, area: Rect, a: &Analysis, v: &ViewState, name: &str) {
+pub fn render(f: &mut Frame, area: Rect, a: &Analysis, v: &ViewState, name: &str, keys: &str) {
     let [head, spec, pitch, energy, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(6),
@@ -87,7 +105,11 @@ pub fn render(f: &mut Frame, area: Rect, a: &Analysis, v: &ViewState, name: &str
             for c in 0..w {
                 let cell = &mut buf[(inner.x + c as u16, inner.y + r as u16)];
                 cell.set_char('▀');
-                cell.set_style(Style::new().fg(rgb(g[2 * r][c])).bg(rgb(g[2 * r + 1][c])));
+                cell.set_style(
+                    Style::new()
+                        .fg(THEME.heat(g[2 * r][c]))
+                        .bg(THEME.heat(g[2 * r + 1][c])),
+                );
             }
         }
     }
@@ -108,7 +130,7 @@ pub fn render(f: &mut Frame, area: Rect, a: &Analysis, v: &ViewState, name: &str
         Chart::new(vec![Dataset::default()
             .marker(Marker::Braille)
             .graph_type(GraphType::Scatter)
-            .style(Style::new().fg(Color::White))
+            .style(THEME.pitch)
             .data(&f0)])
         .block(Block::bordered().title(" F0 (YIN, voiced frames) "))
         .x_axis(x_axis())
@@ -123,7 +145,7 @@ pub fn render(f: &mut Frame, area: Rect, a: &Analysis, v: &ViewState, name: &str
         Chart::new(vec![Dataset::default()
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
-            .style(Style::new().fg(Color::Rgb(255, 150, 40)))
+            .style(THEME.energy)
             .data(&en)])
         .block(Block::bordered().title(" energy (RMS dBFS) "))
         .x_axis(x_axis())
@@ -131,40 +153,44 @@ pub fn render(f: &mut Frame, area: Rect, a: &Analysis, v: &ViewState, name: &str
         energy,
     );
     f.render_widget(
-        Paragraph::new(Line::styled(
-            "←/→ scroll · +/− zoom · Home start · q quit",
-            Style::new().fg(Color::DarkGray),
-        )),
+        Paragraph::new(Line::styled(keys.to_string(), THEME.dim)),
         help,
     );
 }
 
-/// Open the view on a WAV file until q.
+/// Open the view on a WAV file with the default keys.
 pub fn run(path: &Path, n_mels: usize) -> anyhow::Result<()> {
+    view(path, n_mels, &Keymap::default_map())
+}
+
+/// Open the view on a WAV file until the keymap's `quit`.
+pub fn view(path: &Path, n_mels: usize, keymap: &Keymap) -> anyhow::Result<()> {
     let a = Analysis::from_wav(path, n_mels)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let mut v = ViewState::whole(&a);
-    let mut term = super::setup_terminal()?;
+    let keys = keys_line(keymap);
+    let mut term = setup_terminal()?;
     let r = (|| -> anyhow::Result<()> {
         loop {
-            term.draw(|f| render(f, f.area(), &a, &v, &name))?;
+            term.draw(|f| render(f, f.area(), &a, &v, &name, &keys))?;
             if let Event::Key(k) = event::read()? {
-                if k.kind == KeyEventKind::Press && !v.key(k.code, a.mel.n_frames) {
+                if k.kind == KeyEventKind::Press && !v.key(keymap, &k, a.mel.n_frames) {
                     return Ok(());
                 }
             }
         }
     })();
-    super::restore_terminal();
+    restore_terminal();
     r
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
 
@@ -175,17 +201,29 @@ mod tests {
             .collect();
         let a = Analysis::new(&x, 16_000, 80).unwrap();
         let mut v = ViewState::whole(&a);
+        let k = Keymap::default_map();
         let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
-        t.draw(|f| render(f, f.area(), &a, &v, "tone.wav")).unwrap();
+        let keys = keys_line(&k);
+        assert_eq!(keys, "←/→ scroll · +/- zoom · home start · q quit");
+        t.draw(|f| render(f, f.area(), &a, &v, "tone.wav", &keys))
+            .unwrap();
         let buf = t.backend().buffer().clone();
         let text: String = buf.content().iter().map(|c| c.symbol()).collect();
         assert!(text.contains("tone.wav · 0.00–2.00 s of 2.00 s"), "{text}");
         assert!(text.contains('▀') && text.contains("F0 (YIN") && text.contains("q quit"));
         // Zoom in, scroll right, the window moves; q quits.
-        assert!(v.key(KeyCode::Char('+'), a.mel.n_frames));
+        let ev = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert!(v.key(&k, &ev(KeyCode::Char('+')), a.mel.n_frames));
         assert_eq!(v.frames, 100);
-        assert!(v.key(KeyCode::Right, a.mel.n_frames));
+        assert!(v.key(&k, &ev(KeyCode::Right), a.mel.n_frames));
         assert_eq!(v.first, 10);
-        assert!(!v.key(KeyCode::Char('q'), a.mel.n_frames));
+        assert!(!v.key(&k, &ev(KeyCode::Char('q')), a.mel.n_frames));
+        // Rebound from the config's [keys].
+        let mut o = std::collections::BTreeMap::new();
+        o.insert("zoom_in".to_string(), vec!["i".to_string()]);
+        let k = Keymap::with_overrides(&o).unwrap();
+        assert!(v.key(&k, &ev(KeyCode::Char('i')), a.mel.n_frames));
+        assert_eq!(v.frames, 50);
+        assert!(keys_line(&k).contains("i/- zoom"));
     }
 }

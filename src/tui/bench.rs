@@ -13,7 +13,9 @@ use rusqlite::params;
 use crate::app::{Context, Options};
 use crate::eval::latency::percentile;
 use crate::tui::keymap::Keymap;
-use crate::tui::state::{App, Data};
+use crate::tui::model::runs::RunsView;
+use crate::tui::runner::{settle_io, Worker};
+use crate::tui::state::{App, Data, Msg};
 
 /// Fill a data directory with `papers` papers and `notes` notes.
 pub fn populate(dir: &std::path::Path, papers: usize, notes: usize) -> anyhow::Result<()> {
@@ -106,7 +108,7 @@ pub fn startup(
         let t_load = t.elapsed().as_secs_f64() * 1e3;
         let mut app = App::new(data, Keymap::default_map());
         let mut term = Terminal::new(TestBackend::new(160, 48))?;
-        term.draw(|f| crate::tui::ui::draw(f, &app))?;
+        term.draw(|f| crate::tui::views::draw(f, &app))?;
         first_frame.push(t.elapsed().as_secs_f64() * 1e3);
         phases.push((t_open, t_load - t_open));
         let t = Instant::now();
@@ -126,7 +128,7 @@ pub fn startup(
             app.filters[2] = q.to_string();
             let t = Instant::now();
             let n = app.paper_rows().len();
-            term.draw(|f| crate::tui::ui::draw(f, &app))?;
+            term.draw(|f| crate::tui::views::draw(f, &app))?;
             filter.push(t.elapsed().as_secs_f64() * 1e3);
             std::hint::black_box(n);
         }
@@ -180,7 +182,7 @@ fn rss_kib() -> u64 {
 pub fn follow(exe: &std::path::Path, rate: u64, secs: f64) -> anyhow::Result<String> {
     let mut out = String::new();
     let dir = crate::util::scratch_dir("follow")?;
-    let ctx = Context::open(&Options {
+    let mut ctx = Context::open(&Options {
         data_dir: Some(dir.clone()),
         ..Default::default()
     })?;
@@ -201,11 +203,17 @@ pub fn follow(exe: &std::path::Path, rate: u64, secs: f64) -> anyhow::Result<Str
     let sup = crate::runs::launch::spawn_supervisor(exe, &run_dir)?;
     crate::runs::launch::reap_in_background(sup);
     let mut app = App::new(Data::load(&ctx)?, Keymap::default_map());
-    app.size = (160, 48);
+    app.handle(Msg::Resize(160, 48));
     crate::tui::refresh_runs_view(&mut app, &ctx)?;
     app.handle(crate::tui::action::Action::Tab(4));
-    app.runs.view = crate::tui::runs::RunsView::Run(meta.id.clone());
-    app.runs.log = Some(crate::tui::logbuf::LogTail::open(&run_dir, 20_000, 1 << 20));
+    // Open the run as the user does; the worker follows its log.
+    let opened = app.handle(crate::tui::action::Action::Open);
+    let mut worker = Worker::new(&mut ctx, None);
+    settle_io(&mut app, &mut worker, opened)?;
+    anyhow::ensure!(
+        app.runs.view == RunsView::Run(meta.id.clone()),
+        "the flood run did not open"
+    );
     let mut term = Terminal::new(TestBackend::new(160, 48))?;
     let rss0 = rss_kib();
     let mut frames = Vec::new();
@@ -213,10 +221,10 @@ pub fn follow(exe: &std::path::Path, rate: u64, secs: f64) -> anyhow::Result<Str
     let t = Instant::now();
     while !run_dir.join(crate::runs::EXIT).exists() && t.elapsed().as_secs_f64() < secs + 30.0 {
         let f = Instant::now();
-        if let Some(l) = app.runs.log.as_mut() {
-            l.poll();
+        if let Some(m) = worker.poll_log(&app) {
+            app.handle(m);
         }
-        term.draw(|fr| crate::tui::ui::draw(fr, &app))?;
+        term.draw(|fr| crate::tui::views::draw(fr, &app))?;
         frames.push(f.elapsed().as_secs_f64() * 1e3);
         rss_max = rss_max.max(rss_kib());
         std::thread::sleep(std::time::Duration::from_millis(16));
@@ -252,14 +260,13 @@ pub fn follow(exe: &std::path::Path, rate: u64, secs: f64) -> anyhow::Result<Str
 /// `Chart` given every point (the reference).
 pub fn chart(runs: usize, points: usize, frames: usize) -> anyhow::Result<String> {
     let mut out = String::new();
-    use crate::tui::runs::RunsView;
     let dir = crate::util::scratch_dir("chart")?;
     let ctx = Context::open(&Options {
         data_dir: Some(dir.clone()),
         ..Default::default()
     })?;
     let mut app = App::new(Data::load(&ctx)?, Keymap::default_map());
-    app.size = (160, 48);
+    app.handle(Msg::Resize(160, 48));
     app.handle(crate::tui::action::Action::Tab(4));
     let ids: Vec<String> = (0..runs).map(|r| format!("run-{r}")).collect();
     app.runs.view = RunsView::Compare(ids.clone());
@@ -303,7 +310,7 @@ pub fn chart(runs: usize, points: usize, frames: usize) -> anyhow::Result<String
         .collect();
     for k in 0..frames {
         let t = Instant::now();
-        term.draw(|f| crate::tui::ui::draw(f, &app))?;
+        term.draw(|f| crate::tui::views::draw(f, &app))?;
         ours.push(t.elapsed().as_secs_f64() * 1e3);
         // The reference: every point handed to ratatui's Chart (a few frames: it is slow).
         if k < 5 {

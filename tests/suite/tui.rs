@@ -1,11 +1,14 @@
-//! TUI: update logic through the Action enum, TestBackend snapshots of every tab
-//! and the help overlay (insta), and a real terminal session killed with SIGKILL.
+//! TUI: update logic through the Action enum and key presses (through the keymap),
+//! the runner's effects carried out on a real data directory, TestBackend snapshots of
+//! every tab and the help overlay (insta), and a real terminal session killed with
+//! SIGKILL.
 
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use labbook::app::Context;
 use labbook::tui::action::{Action, TextKey};
 use labbook::tui::keymap::Keymap;
+use labbook::tui::runner::{settle_io, Worker};
 use labbook::tui::state::{App, Data, Effect, Mode, Tab};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -70,9 +73,22 @@ fn app(ctx: &Context) -> App {
     App::new(Data::load(ctx).unwrap(), Keymap::default_map())
 }
 
+/// A key press as the terminal sends it.
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| labbook::tui::ui::draw(f, app)).unwrap();
+    term.draw(|f| labbook::tui::views::draw(f, app)).unwrap();
     let buf = term.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..buf.area.height {
@@ -165,9 +181,9 @@ fn actions_change_state_and_emit_effects() {
     a.handle(Action::Filter);
     assert!(a.text_mode());
     for c in "whisper".chars() {
-        a.handle_text(TextKey::Char(c));
+        a.handle(TextKey::Char(c));
     }
-    a.handle_text(TextKey::Enter);
+    a.handle(code(KeyCode::Enter));
     let rows = a.plan_rows().len();
     assert!(rows > 1 && rows < 20, "{rows}");
     a.handle(Action::ClearFilter);
@@ -190,9 +206,9 @@ fn actions_change_state_and_emit_effects() {
         }
     ));
     for c in "Thoughts".chars() {
-        a.handle_text(TextKey::Char(c));
+        a.handle(TextKey::Char(c));
     }
-    let fx = a.handle_text(TextKey::Enter);
+    let fx = a.handle(code(KeyCode::Enter));
     match &fx[..] {
         [Effect::CreateNote { title, attach }] => {
             assert_eq!(title, "Thoughts");
@@ -244,16 +260,16 @@ fn built_in_editor_saves_through_an_effect() {
     let mut a = app(&ctx);
     a.open_editor(1, "RoPE intuition".into(), "# RoPE intuition\n");
     for c in "x".chars() {
-        a.handle_text(TextKey::Char(c));
+        a.handle(TextKey::Char(c));
     }
-    let fx = a.handle_text(TextKey::Save);
+    let fx = a.handle(ctrl('s'));
     assert_eq!(fx, vec![Effect::SaveNote(1, "# RoPE intuitionx\n".into())]);
     // Esc with unsaved changes asks first.
     a.open_editor(1, "t".into(), "a\n");
-    a.handle_text(TextKey::Char('b'));
-    a.handle_text(TextKey::Esc);
+    a.handle(key('b'));
+    a.handle(code(KeyCode::Esc));
     assert!(matches!(a.mode, Mode::Editor(_)));
-    a.handle_text(TextKey::Esc);
+    a.handle(code(KeyCode::Esc));
     assert_eq!(a.mode, Mode::Normal);
 }
 
@@ -427,29 +443,25 @@ fn runs_fixture() -> (tempfile::TempDir, Context) {
 
 #[test]
 fn snapshot_runs_table_run_view_and_compare() {
-    let (_d, ctx) = runs_fixture();
+    let (_d, mut ctx) = runs_fixture();
     let mut a = app(&ctx);
     a.size = (140, 40);
     labbook::tui::refresh_runs_view(&mut a, &ctx).unwrap();
     a.handle(Action::Tab(4));
     insta::assert_snapshot!("runs_table", render(&a, 140, 40));
-    // Open the first run: log and charts.
+    // Open the first run: log and charts (the runner reads them and reports back).
     let fx = a.handle(Action::Open);
     assert!(matches!(&fx[..], [Effect::OpenRun(_)]));
-    let id = match &fx[0] {
-        Effect::OpenRun(id) => id.clone(),
-        _ => unreachable!(),
-    };
-    let run = labbook::runs::query::find(&ctx.store.conn, &id).unwrap();
-    a.runs.log = Some(labbook::tui::logbuf::LogTail::open(&run.dir, 1000, 1 << 20));
-    labbook::tui::load_run_series(&mut a, &ctx).unwrap();
+    let mut w = Worker::new(&mut ctx, None);
+    settle_io(&mut a, &mut w, fx).unwrap();
+    assert!(a.runs.log.is_some() && !a.runs.series.is_empty());
     insta::assert_snapshot!("runs_run_view", render(&a, 140, 40));
     // Log search jumps to the match; log-y and x = time redraw the charts.
     a.handle(Action::Filter);
     for c in "starting".chars() {
-        a.handle_text(TextKey::Char(c));
+        a.handle(TextKey::Char(c));
     }
-    a.handle_text(TextKey::Enter);
+    a.handle(code(KeyCode::Enter));
     assert!(a.runs.scroll.is_some(), "scrolled up to the match");
     a.handle(Action::ToggleFollow);
     assert_eq!(a.runs.scroll, None);
@@ -464,7 +476,8 @@ fn snapshot_runs_table_run_view_and_compare() {
         other => panic!("{other:?}"),
     };
     assert_eq!(ids.len(), 2);
-    labbook::tui::load_compare(&mut a, &ctx, &ids).unwrap();
+    settle_io(&mut a, &mut w, fx).unwrap();
+    assert_eq!(a.runs.compare.len(), 2);
     insta::assert_snapshot!("runs_compare", render(&a, 140, 40));
     a.handle(Action::ToggleLogY);
     a.handle(Action::ToggleXAxis);
@@ -475,7 +488,7 @@ fn snapshot_runs_table_run_view_and_compare() {
     insta::assert_snapshot!("runs_projects", render(&a, 140, 40));
     a.handle(Action::Open);
     assert!(
-        matches!(a.runs.view, labbook::tui::runs::RunsView::Launch(_)),
+        matches!(a.runs.view, labbook::tui::model::runs::RunsView::Launch(_)),
         "{:?}",
         a.runs.view
     );
@@ -483,9 +496,9 @@ fn snapshot_runs_table_run_view_and_compare() {
     // Enter on a field edits it; the last row launches.
     a.handle(Action::Open);
     assert!(a.text_mode());
-    a.handle_text(TextKey::Esc);
+    a.handle(code(KeyCode::Esc));
     let n = match &a.runs.view {
-        labbook::tui::runs::RunsView::Launch(f) => f.fields.len(),
+        labbook::tui::model::runs::RunsView::Launch(f) => f.fields.len(),
         _ => unreachable!(),
     };
     for _ in 0..n {
@@ -508,16 +521,16 @@ fn runs_tab_empty_state_and_confirmed_delete() {
     a.handle(Action::Tab(4));
     a.handle(Action::DeleteRun);
     assert!(matches!(a.mode, Mode::Confirm { .. }));
-    assert_eq!(a.handle_text(TextKey::Char('n')), vec![]);
+    assert_eq!(a.handle(key('n')), vec![]);
     a.handle(Action::DeleteRun);
-    let fx = a.handle_text(TextKey::Char('y'));
+    let fx = a.handle(key('y'));
     assert!(matches!(&fx[..], [Effect::DeleteRun(_)]));
     // Tags: words add, -words remove.
     a.handle(Action::TagRun);
     for c in "best -old".chars() {
-        a.handle_text(TextKey::Char(c));
+        a.handle(TextKey::Char(c));
     }
-    match &a.handle_text(TextKey::Enter)[..] {
+    match &a.handle(code(KeyCode::Enter))[..] {
         [Effect::TagRun { add, remove, .. }] => {
             assert_eq!(add, &vec!["best".to_string()]);
             assert_eq!(remove, &vec!["old".to_string()]);
@@ -542,7 +555,7 @@ fn runs_table_sorts_and_filters() {
     for _ in 0..3 {
         a.handle(Action::SortRuns);
     }
-    assert_eq!(a.runs.sort, labbook::tui::runs::RunSort::Metric);
+    assert_eq!(a.runs.sort, labbook::tui::model::runs::RunSort::Metric);
     assert!(
         ids(&a)[0].contains("0-003"),
         "lowest loss first: {:?}",
@@ -557,7 +570,7 @@ fn runs_table_sorts_and_filters() {
 #[test]
 fn cards_review_and_mock_interview_on_screen() {
     use labbook::cards::{self, Grade};
-    use labbook::tui::cards::{CardsView, MockPhase, MockUi};
+    use labbook::tui::model::cards::{CardsView, MockPhase, MockUi};
     let (_d, ctx) = fixture();
     let mut a = app(&ctx);
     labbook::tui::load_cards(&mut a, &ctx).unwrap();
@@ -575,10 +588,10 @@ fn cards_review_and_mock_interview_on_screen() {
     assert!(a.text_mode(), "keys go to the review");
     insta::assert_snapshot!("cards_review_question", render(&a, 120, 36));
     // Grades do nothing before the answer is shown; space shows it with the intervals.
-    assert_eq!(a.handle_text(TextKey::Char('3')), vec![]);
-    a.handle_text(TextKey::Char(' '));
+    assert_eq!(a.handle(key('3')), vec![]);
+    a.handle(key(' '));
     insta::assert_snapshot!("cards_review_answer", render(&a, 120, 36));
-    let fx = a.handle_text(TextKey::Char('3'));
+    let fx = a.handle(key('3'));
     let [Effect::CardsGrade { card, grade, .. }] = &fx[..] else {
         panic!("{fx:?}")
     };
@@ -599,9 +612,9 @@ fn cards_review_and_mock_interview_on_screen() {
         v => panic!("{v:?}"),
     }
     // `q` ends the review (it does not quit labbook) with a summary.
-    assert_eq!(a.handle_text(TextKey::Char('q')), vec![Effect::CardsReload]);
+    assert_eq!(a.handle(key('q')), vec![Effect::CardsReload]);
     insta::assert_snapshot!("cards_review_summary", render(&a, 120, 36));
-    a.handle_text(TextKey::Char('x'));
+    a.handle(key('x'));
     assert!(!a.text_mode());
     // A mock interview on the first row: weighted to the weakest topics.
     assert_eq!(
@@ -617,11 +630,11 @@ fn cards_review_and_mock_interview_on_screen() {
     a.cards.view = CardsView::Mock(Box::new(MockUi::new(None, q, None, vec![], now, 180.0)));
     assert!(a.cards.timer_running());
     for c in "unit variance".chars() {
-        a.handle_text(TextKey::Char(c));
+        a.handle(key(c));
     }
     a.cards.now = now + chrono::Duration::seconds(50);
     insta::assert_snapshot!("cards_mock_answering", render(&a, 120, 36));
-    a.handle_text(TextKey::Save);
+    a.handle(ctrl('s'));
     assert!(!a.cards.timer_running());
     match &a.cards.view {
         CardsView::Mock(m) => assert_eq!(
@@ -634,9 +647,9 @@ fn cards_review_and_mock_interview_on_screen() {
         v => panic!("{v:?}"),
     }
     insta::assert_snapshot!("cards_mock_rating", render(&a, 120, 36));
-    assert_eq!(a.handle_text(TextKey::Char('9')), vec![]);
+    assert_eq!(a.handle(key('9')), vec![]);
     assert_eq!(
-        a.handle_text(TextKey::Char('2')),
+        a.handle(key('2')),
         vec![Effect::CardsRecordMock { rating: Some(2) }]
     );
 }

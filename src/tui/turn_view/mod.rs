@@ -2,19 +2,15 @@
 //! end-of-turn probability, the agent's state, and the histogram of voice-to-voice
 //! latency with its percentiles. Fed from the run's metrics records (the stdout of
 //! `labbook exp latency`), so the TUI's run view and `labbook demo turn-taking` draw
-//! the same thing.
+//! the same thing. `watch` is the demo's live view of a run directory.
 
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::symbols::Marker;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Axis, Bar, BarChart, BarGroup, Block, Chart, Dataset, GraphType, Paragraph,
-};
-use ratatui::Frame;
+mod render;
+mod watch;
 
-use crate::protocol::Record;
 use crate::rt::State;
+use crate::protocol::{parse_line, Line, Record};
+pub use render::render;
+pub use watch::{watch, Watched};
 
 /// Seconds of signal shown.
 pub const WINDOW_S: f64 = 8.0;
@@ -98,6 +94,15 @@ impl TurnData {
         }
     }
 
+    /// Take every record among lines of a run's stdout (the rest is log).
+    pub fn feed<S: AsRef<str>>(&mut self, lines: impl IntoIterator<Item = S>) {
+        for l in lines {
+            if let Line::Record(r) = parse_line(l.as_ref()) {
+                self.push(&r);
+            }
+        }
+    }
+
     /// From stored series (the TUI's run view): metric name → points (step, time, value).
     pub fn from_series(series: &[(String, Vec<crate::runs::query::Point>)]) -> TurnData {
         let mut d = TurnData::default();
@@ -175,156 +180,3 @@ pub const SERIES: [&str; 8] = [
     "barge_in_ms",
     "cut_off",
 ];
-
-fn state_style(s: State) -> Style {
-    let c = match s {
-        State::Listening => Color::Gray,
-        State::Speaking => Color::Green,
-        State::Pause => Color::Yellow,
-        State::Responding => Color::Cyan,
-    };
-    Style::default()
-        .fg(Color::Black)
-        .bg(c)
-        .add_modifier(Modifier::BOLD)
-}
-
-fn pct(xs: &[f64], q: f64) -> String {
-    crate::eval::latency::percentile(xs, q).map_or("-".into(), |v| format!("{v:.0}"))
-}
-
-/// Draw the view into `area`.
-pub fn render(f: &mut Frame, area: Rect, d: &TurnData, title: &str) {
-    let [head, signal, bottom] = Layout::vertical([
-        Constraint::Length(3),
-        Constraint::Min(8),
-        Constraint::Length(12),
-    ])
-    .areas(area);
-    let state = d.state.unwrap_or(State::Listening);
-    let mut spans = vec![
-        Span::styled(format!(" {} ", state.label()), state_style(state)),
-        Span::raw(format!(
-            "  answers {} · cut-offs {} · barge-ins {}",
-            d.v2v_ms.len() + d.cut_offs,
-            d.cut_offs,
-            d.barge_ms.len()
-        )),
-    ];
-    if let Some(last) = d.v2v_ms.last() {
-        spans.push(Span::raw(format!(" · last voice-to-voice {last:.0} ms")));
-    }
-    let info: Vec<String> = d
-        .info
-        .iter()
-        .filter(|(k, _)| ["source", "vad", "detector", "pace"].contains(&k.as_str()))
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
-    let second = match &d.done {
-        Some(s) => Line::styled(format!(" {s}"), Style::default().fg(Color::Cyan)),
-        None => Line::styled(
-            format!(" {}", info.join(" · ")),
-            Style::default().fg(Color::DarkGray),
-        ),
-    };
-    f.render_widget(
-        Paragraph::new(vec![Line::from(spans), second])
-            .block(Block::default().title(format!(" {title} "))),
-        head,
-    );
-
-    // signal: energy (dB, mapped to 0..1 over −80..0) and VAD / end-of-turn probabilities
-    let t_end = d.energy.last().map_or(WINDOW_S, |p| p.0.max(WINDOW_S));
-    let t0 = t_end - WINDOW_S;
-    let window = |v: &[(f64, f64)], map: &dyn Fn(f64) -> f64| -> Vec<(f64, f64)> {
-        v.iter()
-            .filter(|p| p.0 >= t0)
-            .map(|p| (p.0, map(p.1)))
-            .collect()
-    };
-    let energy = window(&d.energy, &|e| ((e + 80.0) / 80.0).clamp(0.0, 1.0));
-    let vad = window(&d.vad, &|v| v);
-    let eot = window(&d.eot, &|v| v);
-    let sets = vec![
-        Dataset::default()
-            .name("energy (−80…0 dB)")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(Style::default().fg(Color::DarkGray))
-            .data(&energy),
-        Dataset::default()
-            .name("VAD probability")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(Style::default().fg(Color::Green))
-            .data(&vad),
-        Dataset::default()
-            .name("end-of-turn probability")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(Style::default().fg(Color::Yellow))
-            .data(&eot),
-    ];
-    f.render_widget(
-        Chart::new(sets)
-            .block(Block::bordered().title(" Signal (last 8 s) "))
-            .x_axis(
-                Axis::default()
-                    .bounds([t0, t_end])
-                    .labels([format!("{t0:.1} s"), format!("{t_end:.1} s")]),
-            )
-            .y_axis(Axis::default().bounds([0.0, 1.0]).labels(["0", "1"])),
-        signal,
-    );
-
-    let [hist, stats] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
-    let bins = d.histogram();
-    let bars: Vec<Bar> = bins
-        .iter()
-        .map(|(l, c)| Bar::default().label(Line::from(l.clone())).value(*c))
-        .collect();
-    f.render_widget(
-        BarChart::default()
-            .block(Block::bordered().title(" Voice to voice, ms (answers per bin) "))
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(5)
-            .bar_gap(1)
-            .bar_style(Style::default().fg(Color::Cyan)),
-        hist,
-    );
-    let lines = vec![
-        Line::styled(
-            "answers to finished turns",
-            Style::default().fg(Color::DarkGray),
-        ),
-        Line::raw("            p50   p95   p99"),
-        Line::raw(format!(
-            "end of turn {:>5} {:>5} {:>5}",
-            pct(&d.eot_ms, 50.0),
-            pct(&d.eot_ms, 95.0),
-            pct(&d.eot_ms, 99.0)
-        )),
-        Line::raw(format!(
-            "voice→voice {:>5} {:>5} {:>5}",
-            pct(&d.v2v_ms, 50.0),
-            pct(&d.v2v_ms, 95.0),
-            pct(&d.v2v_ms, 99.0)
-        )),
-        Line::raw(format!(
-            "barge-in    {:>5} {:>5} {:>5}",
-            pct(&d.barge_ms, 50.0),
-            pct(&d.barge_ms, 95.0),
-            pct(&d.barge_ms, 99.0)
-        )),
-        Line::raw(""),
-        Line::styled(
-            "budget: decision ≤ 300 · v2v p95 < 800",
-            Style::default().fg(Color::DarkGray),
-        ),
-    ];
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Latency, ms ")),
-        stats,
-    );
-}

@@ -5,56 +5,25 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Cell, Gauge, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
-use super::cards::{CardsView, MockPhase, MockUi, ReviewUi};
-use super::state::{App, Tab};
-use super::theme::THEME;
+use super::overlays::editor_keys;
 use crate::cards::mock::RATING_SCALE;
 use crate::cards::review::Summary;
-use crate::cards::{fmt_interval, CardState};
+use crate::cards::{fmt_interval, CardState, Grade};
+use crate::tui::action::Action;
+use crate::tui::keymap::Scope;
+use crate::tui::model::cards::{CardsView, MockPhase, MockUi, ReviewUi};
+use crate::tui::state::{App, Tab};
+use crate::tui::theme::THEME;
+use crate::tui::widgets::editor;
 use crate::util::fmt::clock as clock_text;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     match &app.cards.view {
         CardsView::Overview => overview(f, app, area),
-        CardsView::Review(r) => review(f, r, area),
+        CardsView::Review(r) => review(f, app, r, area),
         CardsView::Done(s) => summary(f, s, area),
         CardsView::Mock(m) => mock(f, app, m, area),
     }
-}
-
-/// The hint bar while a review or a mock interview has the keys.
-pub fn hint_line(app: &App) -> Line<'static> {
-    let pairs: Vec<(&str, &str)> = match &app.cards.view {
-        CardsView::Review(r) if r.session.revealed => vec![
-            ("1", "again"),
-            ("2", "hard"),
-            ("3", "good"),
-            ("4", "easy"),
-            ("s", "skip"),
-            ("esc", "end review"),
-        ],
-        CardsView::Review(_) => vec![
-            ("space", "show answer"),
-            ("s", "skip"),
-            ("esc", "end review"),
-        ],
-        CardsView::Done(_) => vec![("any key", "back")],
-        CardsView::Mock(m) => match m.phase {
-            MockPhase::Answering => vec![
-                ("ctrl-s", "done: show the model answer"),
-                ("esc", "abandon"),
-            ],
-            MockPhase::Rating { .. } => vec![("1-5", "rate your answer"), ("esc", "save unrated")],
-            MockPhase::Done { .. } => vec![("n", "next question"), ("esc", "end the session")],
-        },
-        CardsView::Overview => vec![],
-    };
-    let mut spans = Vec::new();
-    for (k, label) in pairs {
-        spans.push(Span::styled(k.to_string(), THEME.hint_key));
-        spans.push(Span::styled(format!(" {label}  "), THEME.hint));
-    }
-    Line::from(spans)
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -106,9 +75,9 @@ fn overview(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(format!(" question bank: {e}"), THEME.error));
     } else {
         lines.push(Line::from(vec![
-            Span::styled(" enter", THEME.hint_key),
+            Span::styled(format!(" {}", app.keymap.key(Action::Open)), THEME.hint_key),
             Span::raw(" reviews today's cards · "),
-            Span::styled(app.keymap.key(super::action::Action::Mock), THEME.hint_key),
+            Span::styled(app.keymap.key(Action::Mock), THEME.hint_key),
             Span::raw(format!(
                 " starts a {} mock interview on the selected topic (first row: your weakest)",
                 clock_text(app.cards.settings.mock_minutes * 60.0)
@@ -173,7 +142,7 @@ fn overview(f: &mut Frame, app: &App, area: Rect) {
     f.render_stateful_widget(table_w, table, &mut st);
 }
 
-fn review(f: &mut Frame, r: &ReviewUi, area: Rect) {
+fn review(f: &mut Frame, app: &App, r: &ReviewUi, area: Rect) {
     let Some(card) = r.session.current() else {
         return;
     };
@@ -220,7 +189,10 @@ fn review(f: &mut Frame, r: &ReviewUi, area: Rect) {
         Paragraph::new(Text::raw(card.back.clone())).wrap(Wrap { trim: false })
     } else {
         Paragraph::new(Line::styled(
-            "space shows the answer — say yours aloud first",
+            format!(
+                "{} shows the answer — say yours aloud first",
+                app.keymap.key_in(Scope::Review, Action::Reveal)
+            ),
             THEME.dim,
         ))
     };
@@ -228,16 +200,11 @@ fn review(f: &mut Frame, r: &ReviewUi, area: Rect) {
     if let Some(next) = &r.next {
         let cols = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(buttons);
         for (k, nx) in next.iter().enumerate() {
-            let style = match k {
-                0 => THEME.overdue,
-                1 => THEME.due,
-                2 => THEME.done,
-                _ => THEME.accent,
-            };
+            let key = app.keymap.key_in(Scope::Review, grade_action(nx.grade));
             f.render_widget(
                 Paragraph::new(Line::from(vec![
-                    Span::styled(format!("{} ", k + 1), THEME.hint_key),
-                    Span::styled(nx.grade.label().to_string(), style),
+                    Span::styled(format!("{key} "), THEME.hint_key),
+                    Span::styled(nx.grade.label().to_string(), THEME.grade(nx.grade)),
                     Span::styled(format!("  {}", fmt_interval(nx.interval)), THEME.dim),
                 ]))
                 .centered()
@@ -280,13 +247,13 @@ fn summary(f: &mut Frame, s: &Summary, area: Rect) {
             )),
             Line::from(vec![
                 Span::raw(" "),
-                Span::styled(format!("again {}", s.again), THEME.overdue),
+                Span::styled(format!("again {}", s.again), THEME.grade(Grade::Again)),
                 Span::raw(" · "),
-                Span::styled(format!("hard {}", s.hard), THEME.due),
+                Span::styled(format!("hard {}", s.hard), THEME.grade(Grade::Hard)),
                 Span::raw(" · "),
-                Span::styled(format!("good {}", s.good), THEME.done),
+                Span::styled(format!("good {}", s.good), THEME.grade(Grade::Good)),
                 Span::raw(" · "),
-                Span::styled(format!("easy {}", s.easy), THEME.accent),
+                Span::styled(format!("easy {}", s.easy), THEME.grade(Grade::Easy)),
             ]),
         ]
     };
@@ -356,7 +323,8 @@ fn mock(f: &mut Frame, app: &App, m: &MockUi, area: Rect) {
     );
     match &m.phase {
         MockPhase::Answering => {
-            super::ui::render_editor(f, &m.editor, rest, "ctrl-s done · esc abandon");
+            let keys = editor_keys(app, &[(Action::Save, "done"), (Action::Cancel, "abandon")]);
+            editor::render(f, &m.editor, rest, &keys);
         }
         MockPhase::Rating { .. } | MockPhase::Done { .. } => {
             let [l, r] =
@@ -402,5 +370,15 @@ fn mock(f: &mut Frame, app: &App, m: &MockUi, area: Rect) {
                 foot,
             );
         }
+    }
+}
+
+/// The review action that gives `g`.
+fn grade_action(g: Grade) -> Action {
+    match g {
+        Grade::Again => Action::GradeAgain,
+        Grade::Hard => Action::GradeHard,
+        Grade::Good => Action::GradeGood,
+        Grade::Easy => Action::GradeEasy,
     }
 }

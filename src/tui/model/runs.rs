@@ -1,12 +1,13 @@
 //! The Runs tab's state: the runs table, a run's view (live log and charts), the
-//! compare view and the launch form. Pure: I/O happens in the runner via effects.
+//! compare view and the launch form. Pure: the runner loads the data (effects) and
+//! hands it over in messages.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::runs::project::{Project, Readiness};
 use crate::runs::query::{MetricSummary, Point, RunRow};
 
-use super::logbuf::LogTail;
+use super::logbuf::LogBuf;
 
 /// What the Runs tab shows, loaded from the index.
 #[derive(Debug, Clone, Default)]
@@ -21,67 +22,6 @@ pub struct RunsData {
 }
 
 impl RunsData {
-    /// Load from the index; `projects` are reused when given (parsing every manifest
-    /// on each refresh is wasted work).
-    pub fn load(
-        conn: &rusqlite::Connection,
-        data_dir: &std::path::Path,
-        projects: Option<Vec<Project>>,
-    ) -> anyhow::Result<RunsData> {
-        let runs = crate::runs::query::list(conn)?;
-        let mut summaries: HashMap<i64, Vec<MetricSummary>> = HashMap::new();
-        let mut stmt = conn.prepare(
-            "SELECT s.run_id, k.name, s.count, s.last, s.last_step, s.min, s.min_step, s.max, s.max_step
-             FROM metric_summary s JOIN metric_keys k ON k.id = s.key_id ORDER BY s.run_id, k.name",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                MetricSummary {
-                    key: r.get(1)?,
-                    count: r.get(2)?,
-                    last: r.get(3)?,
-                    last_step: r.get(4)?,
-                    min: r.get(5)?,
-                    min_step: r.get(6)?,
-                    max: r.get(7)?,
-                    max_step: r.get(8)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            let (id, s) = row?;
-            summaries.entry(id).or_default().push(s);
-        }
-        let mut sparks = HashMap::new();
-        let mut last = conn.prepare_cached(
-            "SELECT value FROM metrics m JOIN metric_keys k ON k.id = m.key_id
-             WHERE m.run_id = ?1 AND k.name = ?2 ORDER BY m.seq DESC LIMIT 40",
-        )?;
-        for r in runs.iter().take(200) {
-            if let Some(first) = summaries.get(&r.rowid).and_then(|s| pick_metric(s)) {
-                let mut v: Vec<f64> = last
-                    .query_map(rusqlite::params![r.rowid, first], |x| {
-                        Ok(x.get::<_, Option<f64>>(0)?.unwrap_or(f64::NAN))
-                    })?
-                    .collect::<Result<_, _>>()?;
-                v.reverse();
-                sparks.insert(r.rowid, v);
-            }
-        }
-        let projects = match projects {
-            Some(p) if !p.is_empty() => p,
-            _ => crate::runs::project::load_all(data_dir).unwrap_or_default(),
-        };
-        Ok(RunsData {
-            runs,
-            summaries,
-            sparks,
-            projects,
-            now: crate::runs::proc::now(),
-        })
-    }
-
     /// Metric names across all runs, most common first.
     pub fn metric_names(&self) -> Vec<String> {
         let mut count: HashMap<&str, usize> = HashMap::new();
@@ -102,7 +42,7 @@ impl RunsData {
 }
 
 /// The metric a run's sparkline follows: `loss` if it has one, else its first.
-fn pick_metric(s: &[MetricSummary]) -> Option<String> {
+pub fn pick_metric(s: &[MetricSummary]) -> Option<String> {
     s.iter()
         .find(|m| m.key == "loss")
         .or_else(|| s.first())
@@ -248,7 +188,7 @@ pub struct RunsUi {
     pub view: RunsView,
     pub marked: BTreeSet<String>,
     pub metric: usize,
-    pub log: Option<LogTail>,
+    pub log: Option<LogBuf>,
     /// Lines scrolled up from the bottom; `None` follows the end.
     pub scroll: Option<usize>,
     pub search: String,

@@ -1,7 +1,8 @@
 //! A small built-in Markdown editor for notes (used when no $EDITOR is set, or on
-//! request). Ctrl-S saves, Esc cancels (twice when there are unsaved changes).
+//! request) and mock-interview answers. Saving and cancelling are keymap actions
+//! (`save`, `cancel`); this is the text editing.
 
-use super::action::TextKey;
+use crate::tui::action::TextKey;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Editor {
@@ -125,7 +126,6 @@ impl Editor {
             }
             TextKey::Home => self.col = 0,
             TextKey::End => self.col = self.line_len(),
-            TextKey::Esc | TextKey::Save => {}
         }
     }
 }
