@@ -1,7 +1,6 @@
 //! The project plan of the end-to-end real-time speech-to-speech pipeline: its
 //! stages, milestones, latency targets and what the runs show so far.
 
-
 use rusqlite::Connection;
 
 use super::proposal::to_write;

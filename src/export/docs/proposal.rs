@@ -1,6 +1,5 @@
 //! The mini research proposal, filled from the user's notes and runs.
 
-
 use rusqlite::Connection;
 
 use super::Sources;
@@ -241,4 +240,3 @@ fn timeline(src: &Sources) -> String {
     s.push('\n');
     s
 }
-

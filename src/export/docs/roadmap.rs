@@ -254,4 +254,3 @@ fn links_in(t: &str) -> Vec<String> {
     v.dedup();
     v
 }
-

@@ -89,4 +89,3 @@ fn fmt_hours(h: f64) -> String {
         format!("{h:.1}")
     }
 }
-

@@ -7,8 +7,8 @@
 mod render;
 mod watch;
 
-use crate::rt::State;
 use crate::protocol::{parse_line, Line, Record};
+use crate::rt::State;
 pub use render::render;
 pub use watch::{watch, Watched};
 
