@@ -138,17 +138,7 @@ fn card(id: i64) -> Card {
         topic: Some("attention".into()),
         front: format!("Question {id}?"),
         back: format!("Answer {id}."),
-        state: CardState::New,
-        due: now(),
-        stability: 0.0,
-        difficulty: 0.0,
-        elapsed_days: 0,
-        scheduled_days: 0,
-        reps: 0,
-        lapses: 0,
-        last_review: None,
-        suspended: false,
-        orphaned: false,
+        ..Card::blank(now())
     }
 }
 
