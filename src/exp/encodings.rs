@@ -531,7 +531,7 @@ impl super::Experiment for Encodings {
             }
         )?;
         let mut opt = AdamW::with_defaults(model.vars.clone(), p.lr)?;
-        let mut rng = Rng::new(p.seed ^ 0xBA7C);
+        let mut rng = cx.rng(0xBA7C);
         let truth = |s: &[Sample]| s.iter().map(|x| x.class).collect::<Vec<_>>();
         for step in 0..p.steps {
             let idx: Vec<&Sample> = (0..p.batch_size.min(d.train.len()))

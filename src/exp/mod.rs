@@ -31,7 +31,7 @@ use serde_json::Value;
 
 pub use params::{ParamDoc, Parameters};
 
-use crate::util::rng::{derive_seed, Rng};
+use crate::util::rng::Rng;
 
 /// One experiment.
 pub trait Experiment: Sync + 'static {
@@ -146,10 +146,12 @@ impl<'w> Context<'w> {
         self.seed
     }
 
-    /// A generator for random stream `stream` of this run: the same seed and stream
-    /// give the same numbers, different streams independent-looking ones.
+    /// The generator of random stream `stream` of this run (SplitMix64 seeded with
+    /// `seed ^ stream`): the same seed and stream give the same numbers, so a run is
+    /// repeated exactly; different streams (data order, augmentation, dropout) give
+    /// different ones.
     pub fn rng(&self, stream: u64) -> Rng {
-        Rng::new(derive_seed(self.seed, stream))
+        Rng::new(self.seed ^ stream)
     }
 }
 
@@ -365,4 +367,143 @@ pub fn list() -> String {
     }
     s.push_str("\n`labbook exp NAME --help` lists an experiment's parameters.\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    /// A newcomer's experiment: one struct of parameters, one `run`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+    #[serde(default, deny_unknown_fields)]
+    struct CountParams {
+        /// How many steps to count.
+        steps: usize,
+        /// Seed of the noise.
+        seed: u64,
+        /// Where `count.safetensors` goes.
+        out: Option<PathBuf>,
+    }
+
+    impl Default for CountParams {
+        fn default() -> Self {
+            CountParams {
+                steps: 3,
+                seed: 7,
+                out: None,
+            }
+        }
+    }
+
+    impl Parameters for CountParams {
+        fn validate(&mut self) -> anyhow::Result<()> {
+            params::positive_steps(self.steps)
+        }
+    }
+
+    struct Count;
+
+    impl Experiment for Count {
+        type Params = CountParams;
+        const NAME: &'static str = "count";
+        const SUMMARY: &'static str = "counts and adds noise";
+
+        fn run(&self, p: CountParams, cx: &mut Context) -> anyhow::Result<()> {
+            writeln!(cx, "counting to {}", p.steps)?;
+            let mut rng = cx.rng(1);
+            for step in 0..p.steps {
+                cx.emit(&serde_json::json!({"step": step, "noise": rng.unit()}))?;
+            }
+            cx.save_model("count.safetensors", |path| {
+                std::fs::write(path, b"weights")?;
+                Ok(())
+            })?;
+            Ok(())
+        }
+    }
+
+    fn run(pairs: &[&str], run_dir: Option<PathBuf>) -> anyhow::Result<String> {
+        let mut out = Vec::new();
+        let pairs: Vec<String> = pairs.iter().map(|s| s.to_string()).collect();
+        (&Count as &dyn Registered).run_with(&pairs, &mut out, run_dir)?;
+        Ok(String::from_utf8(out)?)
+    }
+
+    #[test]
+    fn an_experiment_runs_through_its_context() {
+        let d = tempfile::tempdir().unwrap();
+        let text = run(&["steps=2"], Some(d.path().to_path_buf())).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "counting to 2");
+        let records: Vec<crate::protocol::Record> = lines
+            .iter()
+            .filter_map(|l| match crate::protocol::parse_line(l) {
+                crate::protocol::Line::Record(r) => Some(r),
+                crate::protocol::Line::Log(_) => None,
+            })
+            .collect();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1].step, Some(1));
+        // The run directory is the output directory; the same seed gives the same noise.
+        assert!(d.path().join("count.safetensors").is_file());
+        assert!(text.contains("saved "), "{text}");
+        assert_eq!(
+            text,
+            run(&["steps=2"], Some(d.path().to_path_buf())).unwrap()
+        );
+        assert_ne!(
+            text,
+            run(&["steps=2", "seed=8"], Some(d.path().to_path_buf())).unwrap()
+        );
+        // `out` wins over the run directory; without either nothing is written.
+        let o = d.path().join("elsewhere");
+        std::fs::create_dir_all(&o).unwrap();
+        run(&[&format!("out={}", o.display())], None).unwrap();
+        assert!(o.join("count.safetensors").is_file());
+        assert!(run(&[], None).unwrap().contains("weights not saved"));
+    }
+
+    #[test]
+    fn bad_parameters_stop_it_before_it_runs() {
+        let e = run(&["stpes=2"], None).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown parameter `stpes` (parameters: steps, seed, out)"),
+            "{e}"
+        );
+        assert_eq!(
+            run(&["steps=0"], None).unwrap_err().to_string(),
+            "steps must be positive"
+        );
+        let docs = (&Count as &dyn Registered).docs();
+        assert_eq!(docs[0].help, "How many steps to count.");
+        assert_eq!(docs[1].default, "7");
+    }
+
+    #[test]
+    fn the_registry_answers_by_name_and_alias() {
+        assert_eq!(status("lm"), Some(true));
+        assert_eq!(status("asr"), Some(false));
+        assert_eq!(status("audio-embed"), Some(true));
+        assert_eq!(status("nope"), None);
+        assert!(get("asr")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("not built yet"));
+        assert!(get("nope")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("experiments: lm, asr"));
+        let h = help("vad").unwrap();
+        assert!(
+            h.contains("labbook exp vad") && h.contains("snrs") && h.contains("clean,20,10,5,0,-5"),
+            "{h}"
+        );
+        let names: Vec<&str> = REGISTRY.iter().map(Entry::name).collect();
+        let mut unique = names.clone();
+        unique.dedup();
+        assert_eq!(names.len(), unique.len());
+    }
 }

@@ -34,7 +34,6 @@ use crate::turn::eval::{self, Dialogue, Trace};
 use crate::turn::features::{feature_mask, N_FEATURES, VAD_FEATURE};
 use crate::turn::model::{EotConfig, EotModel, EotNet};
 use crate::turn::EotDetector;
-use crate::util::rng::Rng;
 use crate::vad::trained::bce_with_logits;
 use crate::vad::Vad;
 
@@ -371,7 +370,7 @@ impl super::Experiment for TurnExp {
             AdamW::with_defaults(net.vars.iter().map(|(_, v)| v.clone()).collect(), p.lr)?;
         let holds: Vec<&PauseRows> = train.iter().filter(|x| x.hold).collect();
         let ends: Vec<&PauseRows> = train.iter().filter(|x| !x.hold).collect();
-        let mut rng = Rng::new(p.seed ^ 0x7E55);
+        let mut rng = cx.rng(0x7E55);
         let standardise = |r: &[f32; N_FEATURES]| -> Vec<f32> {
             (0..N_FEATURES)
                 .map(|k| {

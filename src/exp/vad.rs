@@ -448,7 +448,7 @@ impl super::Experiment for VadExp {
         )?;
 
         // Feature standardisation from 32 training examples.
-        let mut rng = Rng::new(p.seed ^ 0xFEA7);
+        let mut rng = cx.rng(0xFEA7);
         let seeds: Vec<u64> = (0..32).map(|_| rng.next_u64()).collect();
         let ex: Vec<(Vec<f32>, Vec<f32>)> = seeds
             .par_iter()
