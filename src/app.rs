@@ -167,3 +167,55 @@ pub fn sync_if_changed(
     }
     Ok(Some(report))
 }
+
+/// Fill a data directory with `papers` synthetic papers and `notes` synthetic notes
+/// (marked as such: source `bench`, "Synthetic paper …", "Bench note …") for the
+/// start-up benchmark (`labbook bench startup`).
+pub fn fill_synthetic(dir: &std::path::Path, papers: usize, notes: usize) -> anyhow::Result<()> {
+    let ctx = Context::open(&Options {
+        data_dir: Some(dir.to_path_buf()),
+        ..Default::default()
+    })?;
+    let notes_dir = ctx.notes_dir.clone();
+    std::fs::create_dir_all(&notes_dir)?;
+    let conn = &ctx.store.conn;
+    let tx = conn.unchecked_transaction()?;
+    let now = crate::store::now_ts();
+    let words = [
+        "attention",
+        "speech",
+        "latency",
+        "turn",
+        "contrastive",
+        "agent",
+        "memory",
+        "prosody",
+        "vocoder",
+        "alignment",
+    ];
+    for i in 0..papers {
+        let w = words[i % words.len()];
+        let w2 = words[(i / 7) % words.len()];
+        tx.execute(
+            "INSERT INTO papers(key, entry_type, title, authors, year, arxiv, fields, source, added_at, updated_at)
+             VALUES (?1, 'misc', ?2, 'Synthetic Author', '2024', ?3, '{}', 'bench', ?4, ?4)",
+            rusqlite::params![format!("bench{i}"), format!("Synthetic paper {i} on {w} and {w2}"), format!("9{:03}.{:05}", i / 100000, i % 100000), now],
+        )?;
+    }
+    for i in 0..notes {
+        let rel = format!("bench-{i}.md");
+        let body = format!(
+            "# Bench note {i}\n\nSynthetic note about {} for the start-up benchmark.\n",
+            words[i % words.len()]
+        );
+        std::fs::write(notes_dir.join(&rel), &body)?;
+        tx.execute(
+            "INSERT INTO notes(path, title, body, created_at, updated_at, mtime_ns, size) VALUES (?1, ?2, ?3, ?4, ?4, 0, 0)",
+            rusqlite::params![rel, format!("Bench note {i}"), body, now],
+        )?;
+    }
+    tx.commit()?;
+    // Index the files' real stamps so start-up does not reindex them.
+    crate::notes::scan(conn, &notes_dir)?;
+    Ok(())
+}

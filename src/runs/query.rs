@@ -1,6 +1,7 @@
 //! Reading the run index: lists, one run, summaries, series, comparisons, and the
 //! few edits a user makes (tags, note, delete).
 
+use std::collections::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -144,24 +145,63 @@ pub fn find(conn: &Connection, key: &str) -> anyhow::Result<RunRow> {
     }
 }
 
+const SUMMARY_COLS: &str =
+    "k.name, s.count, s.last, s.last_step, s.min, s.min_step, s.max, s.max_step";
+
+/// A summary from the row's columns `SUMMARY_COLS`, starting at column `at`.
+fn summary_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<MetricSummary> {
+    Ok(MetricSummary {
+        key: r.get(at)?,
+        count: r.get(at + 1)?,
+        last: r.get(at + 2)?,
+        last_step: r.get(at + 3)?,
+        min: r.get(at + 4)?,
+        min_step: r.get(at + 5)?,
+        max: r.get(at + 6)?,
+        max_step: r.get(at + 7)?,
+    })
+}
+
+/// One run's metric summaries, by metric name.
 pub fn summaries(conn: &Connection, run: i64) -> rusqlite::Result<Vec<MetricSummary>> {
-    conn.prepare(
-        "SELECT k.name, s.count, s.last, s.last_step, s.min, s.min_step, s.max, s.max_step
-         FROM metric_summary s JOIN metric_keys k ON k.id = s.key_id WHERE s.run_id = ?1 ORDER BY k.name",
-    )?
-    .query_map([run], |r| {
-        Ok(MetricSummary {
-            key: r.get(0)?,
-            count: r.get(1)?,
-            last: r.get(2)?,
-            last_step: r.get(3)?,
-            min: r.get(4)?,
-            min_step: r.get(5)?,
-            max: r.get(6)?,
-            max_step: r.get(7)?,
-        })
-    })?
+    conn.prepare(&format!(
+        "SELECT {SUMMARY_COLS} FROM metric_summary s JOIN metric_keys k ON k.id = s.key_id
+         WHERE s.run_id = ?1 ORDER BY k.name"
+    ))?
+    .query_map([run], |r| summary_row(r, 0))?
     .collect()
+}
+
+/// Every run's metric summaries (run row id → summaries by metric name), in one query
+/// for the runs table.
+pub fn all_summaries(conn: &Connection) -> rusqlite::Result<HashMap<i64, Vec<MetricSummary>>> {
+    let mut out: HashMap<i64, Vec<MetricSummary>> = HashMap::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.run_id, {SUMMARY_COLS} FROM metric_summary s JOIN metric_keys k ON k.id = s.key_id
+         ORDER BY s.run_id, k.name"
+    ))?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, summary_row(r, 1)?)))?;
+    for row in rows {
+        let (id, s) = row?;
+        out.entry(id).or_default().push(s);
+    }
+    Ok(out)
+}
+
+/// The last `n` values of one metric of one run, oldest first (NaN for a stored NaN):
+/// a sparkline's points.
+pub fn last_values(conn: &Connection, run: i64, key: &str, n: usize) -> rusqlite::Result<Vec<f64>> {
+    let mut v: Vec<f64> = conn
+        .prepare_cached(
+            "SELECT value FROM metrics m JOIN metric_keys k ON k.id = m.key_id
+             WHERE m.run_id = ?1 AND k.name = ?2 ORDER BY m.seq DESC LIMIT ?3",
+        )?
+        .query_map(rusqlite::params![run, key, n as i64], |x| {
+            Ok(x.get::<_, Option<f64>>(0)?.unwrap_or(f64::NAN))
+        })?
+        .collect::<Result<_, _>>()?;
+    v.reverse();
+    Ok(v)
 }
 
 /// One point of a series: (step, wall time, value; NaN for a stored NaN).

@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use rusqlite::params;
 
 use crate::app::{Context, Options};
 use crate::eval::latency::percentile;
@@ -16,56 +15,6 @@ use crate::tui::keymap::Keymap;
 use crate::tui::model::runs::RunsView;
 use crate::tui::runner::{settle_io, Worker};
 use crate::tui::state::{App, Data, Msg};
-
-/// Fill a data directory with `papers` papers and `notes` notes.
-pub fn populate(dir: &std::path::Path, papers: usize, notes: usize) -> anyhow::Result<()> {
-    let ctx = Context::open(&Options {
-        data_dir: Some(dir.to_path_buf()),
-        ..Default::default()
-    })?;
-    let notes_dir = ctx.notes_dir.clone();
-    std::fs::create_dir_all(&notes_dir)?;
-    let conn = &ctx.store.conn;
-    let tx = conn.unchecked_transaction()?;
-    let now = crate::store::now_ts();
-    let words = [
-        "attention",
-        "speech",
-        "latency",
-        "turn",
-        "contrastive",
-        "agent",
-        "memory",
-        "prosody",
-        "vocoder",
-        "alignment",
-    ];
-    for i in 0..papers {
-        let w = words[i % words.len()];
-        let w2 = words[(i / 7) % words.len()];
-        tx.execute(
-            "INSERT INTO papers(key, entry_type, title, authors, year, arxiv, fields, source, added_at, updated_at)
-             VALUES (?1, 'misc', ?2, 'Synthetic Author', '2024', ?3, '{}', 'bench', ?4, ?4)",
-            params![format!("bench{i}"), format!("Synthetic paper {i} on {w} and {w2}"), format!("9{:03}.{:05}", i / 100000, i % 100000), now],
-        )?;
-    }
-    for i in 0..notes {
-        let rel = format!("bench-{i}.md");
-        let body = format!(
-            "# Bench note {i}\n\nSynthetic note about {} for the start-up benchmark.\n",
-            words[i % words.len()]
-        );
-        std::fs::write(notes_dir.join(&rel), &body)?;
-        tx.execute(
-            "INSERT INTO notes(path, title, body, created_at, updated_at, mtime_ns, size) VALUES (?1, ?2, ?3, ?4, ?4, 0, 0)",
-            params![rel, format!("Bench note {i}"), body, now],
-        )?;
-    }
-    tx.commit()?;
-    // Index the files' real stamps so start-up does not reindex them.
-    crate::notes::scan(conn, &notes_dir)?;
-    Ok(())
-}
 
 pub fn startup(
     papers: usize,
@@ -82,7 +31,7 @@ pub fn startup(
         None => crate::util::scratch_dir("startup")?,
     };
     let t = Instant::now();
-    populate(&dir, papers, notes)?;
+    crate::app::fill_synthetic(&dir, papers, notes)?;
     let _ = writeln!(
         out,
         "populated {papers} papers + {notes} notes in {:.1}s ({})",

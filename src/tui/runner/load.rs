@@ -5,7 +5,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::app::Context;
-use crate::runs::query::MetricSummary;
 use crate::tui::model::runs::{pick_metric, RunsData};
 use crate::tui::state::{App, CardsLoaded, Data, DataParts, Effect, Msg, PointsQuery};
 
@@ -34,44 +33,14 @@ pub fn data(ctx: &Context) -> anyhow::Result<Msg> {
 pub fn runs(ctx: &Context, projects: bool) -> anyhow::Result<Msg> {
     let conn = &ctx.store.conn;
     let runs = crate::runs::query::list(conn)?;
-    let mut summaries: HashMap<i64, Vec<MetricSummary>> = HashMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT s.run_id, k.name, s.count, s.last, s.last_step, s.min, s.min_step, s.max, s.max_step
-         FROM metric_summary s JOIN metric_keys k ON k.id = s.key_id ORDER BY s.run_id, k.name",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            MetricSummary {
-                key: r.get(1)?,
-                count: r.get(2)?,
-                last: r.get(3)?,
-                last_step: r.get(4)?,
-                min: r.get(5)?,
-                min_step: r.get(6)?,
-                max: r.get(7)?,
-                max_step: r.get(8)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (id, s) = row?;
-        summaries.entry(id).or_default().push(s);
-    }
+    let summaries = crate::runs::query::all_summaries(conn)?;
     let mut sparks = HashMap::new();
-    let mut last = conn.prepare_cached(
-        "SELECT value FROM metrics m JOIN metric_keys k ON k.id = m.key_id
-         WHERE m.run_id = ?1 AND k.name = ?2 ORDER BY m.seq DESC LIMIT 40",
-    )?;
     for r in runs.iter().take(200) {
         if let Some(first) = summaries.get(&r.rowid).and_then(|s| pick_metric(s)) {
-            let mut v: Vec<f64> = last
-                .query_map(rusqlite::params![r.rowid, first], |x| {
-                    Ok(x.get::<_, Option<f64>>(0)?.unwrap_or(f64::NAN))
-                })?
-                .collect::<Result<_, _>>()?;
-            v.reverse();
-            sparks.insert(r.rowid, v);
+            sparks.insert(
+                r.rowid,
+                crate::runs::query::last_values(conn, r.rowid, &first, 40)?,
+            );
         }
     }
     let projects_list = if projects {
