@@ -74,17 +74,26 @@ fn default_config_path(data_dir: &Path, explicit_data_dir: bool) -> PathBuf {
         .unwrap_or_else(|| data_dir.join("config.toml"))
 }
 
+/// The config file the options name: `--config`, else the default for the data
+/// directory they resolve to.
+pub fn config_path(opts: &Options) -> anyhow::Result<PathBuf> {
+    if let Some(p) = &opts.config {
+        return Ok(p.clone());
+    }
+    let explicit = opts.data_dir.is_some()
+        || std::env::var_os("LABBOOK_HOME").is_some_and(|h| !h.is_empty());
+    Ok(default_config_path(
+        &resolve_data_dir(opts.data_dir.as_deref())?,
+        explicit,
+    ))
+}
+
 impl Context {
     pub fn open(opts: &Options) -> anyhow::Result<Context> {
-        let explicit = opts.data_dir.is_some()
-            || std::env::var_os("LABBOOK_HOME").is_some_and(|h| !h.is_empty());
         let data_dir = resolve_data_dir(opts.data_dir.as_deref())?;
         std::fs::create_dir_all(&data_dir)
             .with_context(|| format!("creating data directory {}", data_dir.display()))?;
-        let config_path = opts
-            .config
-            .clone()
-            .unwrap_or_else(|| default_config_path(&data_dir, explicit));
+        let config_path = config_path(opts)?;
         let config = Config::load(&config_path)?;
         let mut store = Store::open(&data_dir.join("labbook.db"))?;
         let today = opts

@@ -193,7 +193,7 @@ fn mono(path: &Path) -> anyhow::Result<(Vec<f32>, u32)> {
     Ok((a.to_mono()?, a.sample_rate))
 }
 
-pub fn audio_cmd(cmd: &AudioCmd) -> anyhow::Result<()> {
+pub fn audio_cmd(cmd: &AudioCmd, cli: &super::Cli) -> anyhow::Result<()> {
     match cmd {
         AudioCmd::Info { file, json } => {
             let a = audio::read_wav(file)?;
@@ -253,7 +253,11 @@ pub fn audio_cmd(cmd: &AudioCmd) -> anyhow::Result<()> {
             );
         }
         AudioCmd::View { file, n_mels } => {
-            crate::tui::audio_view::run(file, check_mels(*n_mels)?)?;
+            // The config's [keys] apply here too; no database is opened.
+            let config =
+                crate::config::Config::load(&crate::app::config_path(&super::options(cli))?)?;
+            let keymap = crate::tui::keymap::Keymap::with_overrides(&config.keys)?;
+            crate::tui::audio_view::view(file, check_mels(*n_mels)?, &keymap)?;
         }
         AudioCmd::Augment {
             file,

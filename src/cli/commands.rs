@@ -73,7 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             markdown,
         } => return exp(name.as_deref(), params, *help, *markdown),
         Command::Flood { rate, secs } => return crate::runs::bench::flood(*rate, *secs),
-        Command::Audio(a) => return super::audio::audio_cmd(a),
+        Command::Audio(a) => return super::audio::audio_cmd(a, &cli),
         Command::Eval(e) => return super::audio::eval_cmd(e),
         Command::Data(d) => return super::audio::data_cmd(d, cli.data_dir.as_deref()),
         Command::Bench(b) => return super::bench::run(b),

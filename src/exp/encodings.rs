@@ -513,7 +513,7 @@ impl super::Experiment for Encodings {
         if p.encoding != Encoding::Learned {
             standardise(&mut d);
         }
-        let dev = Device::Cpu;
+        let dev = cx.device()?.clone();
         let dim = d.train[0].x.len();
         let model = Model::new(p.encoding, dim, d.classes.len(), p.seed, &dev)?;
         writeln!(

@@ -56,13 +56,15 @@ pub trait Experiment: Sync + 'static {
 /// What an experiment gets to run with.
 ///
 /// Three parameter names are understood by the context itself when a parameter struct
-/// has them: `seed` seeds [`Context::rng`], `device` (`cpu`, `cuda`, `cuda:N`) opens
+/// has them: `seed` seeds [`Context::rng`], `device` (`cpu`, `cuda`, `cuda:N`) names
 /// [`Context::device`], and `out` overrides the output directory.
 pub struct Context<'w> {
     out: &'w mut (dyn Write + Send),
     run_dir: Option<PathBuf>,
     out_dir: Option<PathBuf>,
-    device: Device,
+    device_spec: String,
+    /// Opened on first use (an experiment that opens its own never pays for a second).
+    device: std::sync::OnceLock<Device>,
     seed: u64,
 }
 
@@ -75,10 +77,12 @@ impl<'w> Context<'w> {
         run_dir: Option<PathBuf>,
     ) -> anyhow::Result<Context<'w>> {
         let seed = params.get("seed").and_then(Value::as_u64).unwrap_or(0);
-        let device = match params.get("device").and_then(Value::as_str) {
-            Some(spec) => crate::nn::device(spec)?,
-            None => Device::Cpu,
-        };
+        let device_spec = params
+            .get("device")
+            .and_then(Value::as_str)
+            .unwrap_or("cpu")
+            .to_string();
+        crate::nn::parse_device_spec(&device_spec)?;
         let out_dir = params
             .get("out")
             .and_then(Value::as_str)
@@ -89,7 +93,8 @@ impl<'w> Context<'w> {
             out,
             run_dir,
             out_dir,
-            device,
+            device_spec,
+            device: std::sync::OnceLock::new(),
             seed,
         })
     }
@@ -136,9 +141,14 @@ impl<'w> Context<'w> {
         self.run_dir.as_deref()
     }
 
-    /// The device the `device` parameter names (the CPU without one).
-    pub fn device(&self) -> &Device {
-        &self.device
+    /// The device the `device` parameter names (the CPU without one); a CUDA device on
+    /// a build without CUDA is an error saying how to get one.
+    pub fn device(&self) -> anyhow::Result<&Device> {
+        if let Some(d) = self.device.get() {
+            return Ok(d);
+        }
+        let d = crate::nn::device(&self.device_spec)?;
+        Ok(self.device.get_or_init(|| d))
     }
 
     /// The `seed` parameter (0 without one).

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
-use candle_core::{Device, Tensor};
+use candle_core::Tensor;
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -364,7 +364,7 @@ impl super::Experiment for TurnExp {
             trained,
         };
 
-        let dev = Device::Cpu;
+        let dev = cx.device()?.clone();
         let net = EotNet::new(p.hidden, p.seed, &dev)?;
         let mut opt =
             AdamW::with_defaults(net.vars.iter().map(|(_, v)| v.clone()).collect(), p.lr)?;

@@ -473,7 +473,7 @@ impl super::Experiment for VadExp {
             .map(|(s, m)| ((s / count - (m / count).powi(2)).max(1e-6).sqrt()) as f32)
             .collect();
 
-        let dev = Device::Cpu;
+        let dev = cx.device()?.clone();
         let shape = NetShape {
             channels: p.channels,
             ..NetShape::default_vad()

@@ -158,11 +158,6 @@ pub fn render(f: &mut Frame, area: Rect, a: &Analysis, v: &ViewState, name: &str
     );
 }
 
-/// Open the view on a WAV file with the default keys.
-pub fn run(path: &Path, n_mels: usize) -> anyhow::Result<()> {
-    view(path, n_mels, &Keymap::default_map())
-}
-
 /// Open the view on a WAV file until the keymap's `quit`.
 pub fn view(path: &Path, n_mels: usize, keymap: &Keymap) -> anyhow::Result<()> {
     let a = Analysis::from_wav(path, n_mels)?;

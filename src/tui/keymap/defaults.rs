@@ -55,7 +55,7 @@ impl Scope {
             Scope::Editor => "Built-in editor and mock answers",
             Scope::Input => "Filter and prompts",
             Scope::Confirm => "Yes/no questions",
-            Scope::Audio => "labbook audio view (default keys)",
+            Scope::Audio => "labbook audio view",
             Scope::Turn => "labbook demo turn-taking",
         }
     }
