@@ -80,8 +80,8 @@ pub fn config_path(opts: &Options) -> anyhow::Result<PathBuf> {
     if let Some(p) = &opts.config {
         return Ok(p.clone());
     }
-    let explicit = opts.data_dir.is_some()
-        || std::env::var_os("LABBOOK_HOME").is_some_and(|h| !h.is_empty());
+    let explicit =
+        opts.data_dir.is_some() || std::env::var_os("LABBOOK_HOME").is_some_and(|h| !h.is_empty());
     Ok(default_config_path(
         &resolve_data_dir(opts.data_dir.as_deref())?,
         explicit,
