@@ -12,6 +12,7 @@ pub mod deliverables;
 pub mod eval;
 pub mod exp;
 pub mod export;
+pub mod models;
 pub mod nn;
 pub mod notes;
 pub mod overview;
